@@ -88,6 +88,9 @@ class WasteParams:
         "Israeli 1998 regulations' distances are unsourced (DOMAIN 8.1).",
     )
     min_area_m2: float = _p(20_000.0, "V6, T12, T7, V8", "major transfer station: >= 2 ha")
+    coverage_threshold_min: float = _p(
+        30.0, "V6, V8", "haul time above which a transfer station is worth considering"
+    )
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,11 @@ class TruckParams:
     )
     occupancy: float = _p(1.0, "assumption", "share of trucks parked at the lot at once")
     m2_per_space: float = _p(100.0, "P1, P2, P9", "gross area per truck space incl. circulation")
-    buffer_m: float = _p(
-        100.0, "assumption", "noise buffer from homes: unsourced (DOMAIN 8.3)"
-    )
+    buffer_m: float = _p(100.0, "assumption", "noise buffer from homes: unsourced (DOMAIN 8.3)")
     n_lots: int = _p(2, "assumption", "number of lots to open in the default scenario")
+    coverage_threshold_min: float = _p(
+        20.0, "C5", "UK Circular 01/2022: 20-minute spacing of HGV facilities (no Israeli standard)"
+    )
 
 
 @dataclass(frozen=True)
