@@ -75,8 +75,15 @@ class CostMatrix:
 class CostModel(Protocol):
     """What every travel-cost model provides."""
 
-    name: str
-    approximate: bool
+    @property
+    def name(self) -> str:
+        """Short model name, e.g. ``"crow-fly"``."""
+        ...
+
+    @property
+    def approximate(self) -> bool:
+        """True when the model's figures are approximations."""
+        ...
 
     def describe(self) -> str:
         """One sentence naming the model and its parameters."""

@@ -132,6 +132,11 @@ SCHEMAS: dict[str, _Schema] = {
 }
 
 
+def _positions(mask: Any) -> list[int]:
+    """Row positions where a boolean mask/array is true."""
+    return [int(i) for i in np.flatnonzero(np.asarray(mask))]
+
+
 def _row_label(gdf: pd.DataFrame, pos: int) -> str:
     idx = gdf.index[pos]
     if "id" in gdf.columns:
@@ -183,27 +188,27 @@ def _validate(gdf: Any, layer: str, *, allow_empty: bool = False) -> gpd.GeoData
         num = pd.to_numeric(raw, errors="coerce")
         bad_text = num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
         nullable = col in schema.nullable_numeric
-        for pos in np.flatnonzero(bad_text.to_numpy()):
+        for pos in _positions(bad_text.to_numpy()):
             problems.append(
                 f"{_row_label(out, pos)}, field '{col}': not a number {raw.iloc[pos]!r}"
             )
         if not nullable:
-            for pos in np.flatnonzero((num.isna() & ~bad_text).to_numpy()):
+            for pos in _positions((num.isna() & ~bad_text).to_numpy()):
                 problems.append(f"{_row_label(out, pos)}, field '{col}': missing value")
         finite = num.notna()
         if col in schema.nonnegative:
-            for pos in np.flatnonzero((finite & (num < 0)).to_numpy()):
+            for pos in _positions((finite & (num < 0)).to_numpy()):
                 problems.append(
                     f"{_row_label(out, pos)}, field '{col}': negative value {raw.iloc[pos]}"
                 )
         if col in schema.positive_or_nan:
-            for pos in np.flatnonzero((finite & (num <= 0)).to_numpy()):
+            for pos in _positions((finite & (num <= 0)).to_numpy()):
                 problems.append(
                     f"{_row_label(out, pos)}, field '{col}': must be > 0 or empty, "
                     f"got {raw.iloc[pos]}"
                 )
         inf = finite & ~np.isfinite(num.astype(float))
-        for pos in np.flatnonzero(inf.to_numpy()):
+        for pos in _positions(inf.to_numpy()):
             problems.append(f"{_row_label(out, pos)}, field '{col}': not finite")
         out[col] = num.astype(float)
 
@@ -215,7 +220,7 @@ def _validate(gdf: Any, layer: str, *, allow_empty: bool = False) -> gpd.GeoData
         if col not in out.columns:
             continue
         mapped = out[col].map(_to_bool)
-        for pos in np.flatnonzero(mapped.isna().to_numpy()):
+        for pos in _positions(mapped.isna().to_numpy()):
             problems.append(
                 f"{_row_label(out, pos)}, field '{col}': not a boolean {out[col].iloc[pos]!r}"
             )
@@ -223,10 +228,10 @@ def _validate(gdf: Any, layer: str, *, allow_empty: bool = False) -> gpd.GeoData
 
     if schema.has_id and "id" in out.columns:
         ids = out["id"]
-        for pos in np.flatnonzero(ids.isna().to_numpy()):
+        for pos in _positions(ids.isna().to_numpy()):
             problems.append(f"row index {out.index[pos]}, field 'id': missing id")
         dup = ids.duplicated(keep="first") & ids.notna()
-        for pos in np.flatnonzero(dup.to_numpy()):
+        for pos in _positions(dup.to_numpy()):
             problems.append(f"{_row_label(out, pos)}, field 'id': duplicate id {ids.iloc[pos]}")
 
     if problems:
@@ -288,7 +293,7 @@ def validate_localities(
         pts = out.geometry.to_crs(METRIC_CRS)
         area = polys.geometry.to_crs(METRIC_CRS).buffer(100).union_all()
         outside = ~pts.within(area)
-        for pos in np.flatnonzero(outside.to_numpy()):
+        for pos in _positions(outside.to_numpy()):
             problems.append(
                 f"{_row_label(out, pos)}, field 'geometry': point lies outside every authority"
             )
