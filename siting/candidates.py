@@ -29,7 +29,7 @@ from shapely.ops import unary_union
 
 from siting.layers import METRIC_CRS, POLYGONAL, Facility, Region
 
-__all__ = ["built_up_radius_m", "hex_grid", "hex_search"]
+__all__ = ["apply_constraints", "built_up_radius_m", "hex_grid", "hex_search"]
 
 
 def hex_grid(area: Polygon, cell_m: float) -> gpd.GeoDataFrame:
@@ -137,7 +137,7 @@ def hex_search(
         area = unary_union(list(member_pts.geometry)).convex_hull
     grid = hex_grid(area, cell_m)
     cxy = np.column_stack([grid.centroid.x, grid.centroid.y])
-    tree = cKDTree(loc_xy)
+    tree = cKDTree(loc_xy)  # nearest locality: the Voronoi approximation of jurisdictions
     _, nearest = tree.query(cxy)
     if polygonal:
         auth_m = members.to_crs(METRIC_CRS)[["id", "geometry"]]
@@ -150,40 +150,91 @@ def hex_search(
         cell_auth = loc_auth[nearest]
     in_member = np.array([a is not pd.NA and int(a) in member_ids for a in cell_auth])
     grid = grid[in_member].reset_index(drop=True)
-    cxy = cxy[in_member]
     cell_auth = np.asarray(cell_auth[in_member], dtype=int)
-
-    radius = built_up_radius_m(
-        loc["population"].to_numpy(), density_per_km2=density_per_km2, min_radius_m=min_radius_m
-    )
-    # distance from each cell centre to the edge of every built-up disc
-    d = np.hypot(cxy[:, None, 0] - loc_xy[None, :, 0], cxy[:, None, 1] - loc_xy[None, :, 1])
-    gap = d - radius[None, :]
-    nearest_pos = gap.argmin(axis=1)
-    nearest_gap = gap[np.arange(len(grid)), nearest_pos]
-
-    excl_reason = np.full(len(grid), "", dtype=object)
-    if exclusions is not None and len(exclusions):
-        ex = exclusions.to_crs(METRIC_CRS)
-        centres = gpd.GeoSeries(gpd.points_from_xy(cxy[:, 0], cxy[:, 1]), crs=METRIC_CRS)
-        for _, row in ex.iterrows():
-            hit = centres.distance(row.geometry).to_numpy() <= float(row["buffer_m"])
-            excl_reason[hit & (excl_reason == "")] = f"inside exclusion '{row['kind']}'"
 
     out = grid.drop(columns="cell")
     out.insert(0, "id", [f"H{i + 1:04d}" for i in range(len(out))])
     out.insert(1, "name", [f"cell {i + 1}" for i in range(len(out))])
     out["area_m2"] = out.area
     out["authority_id"] = cell_auth
+    out["facilities"] = ";".join(f.value for f in Facility)
+    return apply_constraints(
+        out,
+        region,
+        density_per_km2=density_per_km2,
+        min_radius_m=min_radius_m,
+        buffers_m=buffers_m,
+        min_area_m2=min_area_m2,
+        exclusions=exclusions,
+        measure_from="centre",
+    )
+
+
+def apply_constraints(
+    candidates: gpd.GeoDataFrame,
+    region: Region,
+    *,
+    density_per_km2: float,
+    min_radius_m: float,
+    buffers_m: Mapping[Facility, float],
+    min_area_m2: Mapping[Facility, float] | None = None,
+    exclusions: gpd.GeoDataFrame | None = None,
+    measure_from: str = "geometry",
+) -> gpd.GeoDataFrame:
+    """Apply the hard constraints to candidates and record each exclusion's reason.
+
+    Per facility type a candidate is excluded when the facility is not offered on it
+    (its ``facilities`` column), when it lies within the type's buffer of a locality's
+    approximate built-up area, when its area is below the minimum, or when it lies
+    within ``buffer_m`` of an exclusion polygon.  The first failing rule is the reason.
+
+    Parameters
+    ----------
+    candidates : GeoDataFrame
+        Validated candidates (``id``, ``area_m2``, ``facilities``).
+    measure_from : {"geometry", "centre"}
+        Measure distances from the plot's geometry (user plots: its nearest edge) or from
+        its centre (search cells, which stand for a site somewhere inside them).
+
+    Returns
+    -------
+    GeoDataFrame (EPSG:2039)
+        The candidates with ``nearest_locality_id``, ``nearest_built_up_m`` and, per facility,
+        ``excluded_<type>`` / ``reason_<type>``; ``facilities`` lists the types still allowed.
+    """
+    if measure_from not in ("geometry", "centre"):
+        raise ValueError(f"measure_from must be 'geometry' or 'centre', got {measure_from!r}")
+    out = candidates.to_crs(METRIC_CRS).reset_index(drop=True)
+    loc = region.localities.to_crs(METRIC_CRS)
+    names = loc["name"].to_numpy()
+    radius = built_up_radius_m(
+        loc["population"].to_numpy(), density_per_km2=density_per_km2, min_radius_m=min_radius_m
+    )
+    geoms = out.geometry if measure_from == "geometry" else out.geometry.centroid
+    # distance from each candidate to the edge of every built-up disc
+    gap = np.column_stack([geoms.distance(p).to_numpy() for p in loc.geometry]) - radius[None, :]
+    nearest_pos = gap.argmin(axis=1)
+    nearest_gap = gap[np.arange(len(out)), nearest_pos]
+
+    excl_reason = np.full(len(out), "", dtype=object)
+    if exclusions is not None and len(exclusions):
+        ex = exclusions.to_crs(METRIC_CRS)
+        for _, row in ex.iterrows():
+            hit = geoms.distance(row.geometry).to_numpy() <= float(row["buffer_m"])
+            excl_reason[hit & (excl_reason == "")] = f"inside exclusion '{row['kind']}'"
+
     out["nearest_locality_id"] = loc["id"].to_numpy()[nearest_pos]
     out["nearest_built_up_m"] = np.round(nearest_gap, 1)
+    offered = out["facilities"].fillna("").astype(str).str.split(";")
     allowed = []
-    names = loc["name"].to_numpy()
     for fac in Facility:
         buf = float(buffers_m[fac])
         need = float((min_area_m2 or {}).get(fac, 0.0))
         reason = np.full(len(out), "", dtype=object)
-        too_close = nearest_gap < buf
+        reason[~offered.map(lambda kinds, f=fac: f.value in kinds).to_numpy()] = (
+            f"not offered for {fac.value}"
+        )
+        too_close = (nearest_gap < buf) & (reason == "")
         reason[too_close] = [
             f"within {buf:g} m buffer of homes ({names[p]})" for p in nearest_pos[too_close]
         ]

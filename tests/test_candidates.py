@@ -55,3 +55,39 @@ def test_hex_search_on_default_region_respects_buffers():
     assert (cand["excluded_truck_lot"].to_numpy() == (gap < 100)).all()
     assert cand.loc[ws, "reason_waste_station"].str.startswith("within 250 m buffer").all()
     assert 0 < ws.sum() < len(cand)
+
+
+def test_user_plots_measured_from_their_edge_and_offered_types():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from siting.candidates import apply_constraints
+
+    region = default_region()
+    loc = region.localities.to_crs(METRIC_CRS)
+    zy = loc[loc["id"] == 9300].geometry.iloc[0]  # Zikhron Ya'akov centre
+    r = built_up_radius_m(np.array([23858.0]), density_per_km2=4000, min_radius_m=300)[0]
+    # a 200 m-wide square plot whose centre is r + 300 m away but whose edge is r + 200 m away
+    centre = Point(zy.x + r + 300, zy.y)
+    plots = gpd.GeoDataFrame(
+        {
+            "id": ["A", "B"],
+            "name": ["a", "b"],
+            "area_m2": [40_000.0, 40_000.0],
+            "facilities": ["waste_station;truck_lot", "truck_lot"],
+        },
+        geometry=[centre.buffer(100, cap_style="square"), Point(zy.x, zy.y - 20_000)],
+        crs=METRIC_CRS,
+    )
+    out = apply_constraints(
+        plots,
+        region,
+        density_per_km2=4000,
+        min_radius_m=300,
+        buffers_m={Facility.WASTE_STATION: 250, Facility.TRUCK_LOT: 100},
+    )
+    assert out.loc[0, "nearest_built_up_m"] == pytest.approx(200, abs=0.2)
+    assert out.loc[0, "reason_waste_station"].startswith("within 250 m buffer of homes")
+    assert not out.loc[0, "excluded_truck_lot"]
+    assert out.loc[1, "reason_waste_station"] == "not offered for waste_station"
+    assert out["facilities"].tolist() == ["truck_lot", "truck_lot"]

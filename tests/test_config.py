@@ -91,3 +91,32 @@ def test_other_cluster_example():
     spec = load_scenario(EXAMPLES / "western-galilee.toml")
     s = build_scenario(spec, base_dir=EXAMPLES)
     assert len(s.region.members) == 18
+
+
+def test_user_candidate_plots_from_file(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from siting.scenario import run
+
+    # three plots near Binyamina, Kafr Qara and Zikhron Ya'akov (ITM metres), one too small
+    plots = gpd.GeoDataFrame(
+        {
+            "id": ["P1", "P2", "P3"],
+            "name": ["north", "east", "tiny"],
+            "area_m2": [30_000, 25_000, 5_000],
+            "facilities": ["waste_station;truck_lot"] * 3,
+        },
+        geometry=[Point(196_500, 717_000), Point(204_500, 711_000), Point(198_000, 723_000)],
+        crs=2039,
+    )
+    plots.to_file(tmp_path / "plots.gpkg")
+    text = GOOD + '[candidates]\nsource = "file"\nfile = "plots.gpkg"\n'
+    s = build_scenario(parse_scenario(text, base_dir=tmp_path), base_dir=tmp_path)
+    res = run(s)
+    ws = res.ranking[res.ranking["facility"] == "waste_station"].set_index("site_id")
+    assert sorted(ws.index) == ["P1", "P2", "P3"]
+    assert ws.loc["P3", "excluded"]
+    assert "smaller than 20000" in ws.loc["P3", "exclusion_reason"]
+    best = ws["haul_tkm_per_year"][~ws["excluded"]].idxmin()
+    assert ws.loc[best, "rank"] == 1
