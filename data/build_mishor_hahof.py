@@ -79,27 +79,26 @@ def main() -> int:
         )
     auth_rows.sort(key=lambda r: (r["member"] != "true", r["name_en"]))
     codes = {r["id"] for r in auth_rows}
-    loc_rows = []
-    with (SHARED / "localities_cbs_2021.csv").open(encoding="utf-8-sig") as fh:
-        for r in csv.DictReader(fh):
-            lid = int(r["id"])
-            status = int(r["municipal_status_id"] or -1)
-            # regional councils: the status id is the council's CBS code; cities and local
-            # councils (status 0 / 99) are their own authority, coded like the locality.
-            aid = lid if status in (0, 99) else status
-            if aid not in codes or not r["population"]:
-                continue
-            loc_rows.append(
-                {
-                    "id": lid,
-                    "name": r["name"],
-                    "name_en": r["name_en"],
-                    "authority_id": aid,
-                    "lon": float(r["coordinates_wgs84_longitude"]),
-                    "lat": float(r["coordinates_wgs84_latitude"]),
-                    "population": int(r["population"]),
-                }
-            )
+    # localities: the same join siting.sources uses (status code → authority; localities with
+    # no municipal status, e.g. Neve Avot, assigned by location inside the MOIN polygons)
+    from siting.sources import region_from_cluster
+
+    region = region_from_cluster(
+        "mishor-hahof", data_dir=SHARED, neighbours=sorted(codes - set(NEWSLETTER_2024))
+    )
+    loc_rows = [
+        {
+            "id": int(r.id),
+            "name": r.name,
+            "name_en": r.name_en,
+            "authority_id": int(r.authority_id),
+            "lon": round(r.geometry.x, 5),
+            "lat": round(r.geometry.y, 5),
+            "population": int(r.population),
+        }
+        for r in region.localities.itertuples()
+        if r.population_reported and int(r.authority_id) in codes
+    ]
     loc_rows.sort(key=lambda r: (r["authority_id"], r["id"]))
     for name, rows in (("authorities.csv", auth_rows), ("localities.csv", loc_rows)):
         with (OUT / name).open("w", encoding="utf-8", newline="") as fh:

@@ -210,7 +210,9 @@ def _validate(gdf: Any, layer: str, *, allow_empty: bool = False) -> gpd.GeoData
         inf = finite & ~np.isfinite(num.astype(float))
         for pos in _positions(inf.to_numpy()):
             problems.append(f"{_row_label(out, pos)}, field '{col}': not finite")
-        out[col] = num.astype(float)
+        # codes stay integers (14, not 14.0); measures become floats
+        integral = col in _CODE_COLUMNS and num.notna().all() and (num % 1 == 0).all()
+        out[col] = num.astype("int64") if integral else num.astype(float)
 
     for col in schema.text:
         if col in out.columns:
@@ -238,6 +240,8 @@ def _validate(gdf: Any, layer: str, *, allow_empty: bool = False) -> gpd.GeoData
         raise LayerError(layer, problems)
     return out
 
+
+_CODE_COLUMNS = frozenset({"authority_id"})
 
 _TRUE = {"true", "1", "yes", "y", "t", "member", "core"}
 _FALSE = {"false", "0", "no", "n", "f", "", "neighbour", "neighbor"}
