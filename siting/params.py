@@ -23,6 +23,8 @@ from typing import Any
 __all__ = [
     "CandidateParams",
     "CrowFlyParams",
+    "ScoringParams",
+    "SensitivityParams",
     "TruckParams",
     "WasteParams",
     "sources_table",
@@ -91,6 +93,71 @@ class WasteParams:
     coverage_threshold_min: float = _p(
         30.0, "V6, V8", "haul time above which a transfer station is worth considering"
     )
+    transfer_vkm_cost_ratio: float = _p(
+        1.0,
+        "V3",
+        "transfer trailer cost per vehicle-km / compactor cost per vehicle-km; the EPA worked "
+        "example uses $3/mile for direct and transfer haul alike. With equal per-vehicle-km "
+        "costs a trailer's cost per tonne-km is cost_ils_per_tkm × collection_payload_t / "
+        "transfer_payload_t × this ratio.",
+    )
+    transfer_share: float = _p(
+        1.0,
+        "assumption",
+        "share of the station's throughput that leaves by transfer trailer for the status-quo "
+        "destination; 1 = everything (a sorting plant's outputs, T13, go to several places "
+        "that are not modelled).",
+    )
+    station_cost_ils_per_t: float = _p(
+        0.0,
+        "assumption",
+        "station handling cost per tonne counted against the haul saving; 0 = savings are haul "
+        "savings before the station's own operating cost (EPA example: $10/t, V3; no Israeli "
+        "figure).",
+    )
+    status_quo_destination: str = _p(
+        "Veridis sorting plant, Afula",
+        "T13",
+        "where the authorities haul today: the Afula plant serves localities 'from Hadera to "
+        "the Eastern Galilee'. Set per authority with status_quo_by_authority.",
+    )
+    status_quo_x_itm: float = _p(
+        228_610.0,
+        "CBS localities 2021 (Afula, code 7700)",
+        "Israeli TM easting of Afula's CBS locality centre: an APPROXIMATION of the plant's "
+        "location (its gate is not in our sources).",
+    )
+    status_quo_y_itm: float = _p(
+        724_720.0,
+        "CBS localities 2021 (Afula, code 7700)",
+        "Israeli TM northing of Afula's CBS locality centre (approximation, see x).",
+    )
+    status_quo_by_authority: tuple[tuple[int, float, float], ...] = _p(
+        (),
+        "assumption",
+        "per-authority status-quo destinations as (authority id, ITM x, ITM y); authorities "
+        "not listed haul to the default destination.",
+    )
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"{name} must be > 0 (got {getattr(self, name)})"
+            for name in ("kg_per_capita_day", "collection_payload_t", "transfer_payload_t")
+            if not getattr(self, name) > 0
+        ]
+        problems += [
+            f"{name} must be >= 0 (got {getattr(self, name)})"
+            for name in ("cost_ils_per_tkm", "transfer_vkm_cost_ratio", "station_cost_ils_per_t")
+            if not getattr(self, name) >= 0
+        ]
+        if not 0.0 <= self.transfer_share <= 1.0:
+            problems.append(f"transfer_share must be in [0, 1] (got {self.transfer_share})")
+        if self.horizon_year < self.base_year:
+            problems.append(
+                f"horizon_year {self.horizon_year} is before base_year {self.base_year}"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -110,6 +177,28 @@ class TruckParams:
     coverage_threshold_min: float = _p(
         20.0, "C5", "UK Circular 01/2022: 20-minute spacing of HGV facilities (no Israeli standard)"
     )
+    trucks_by_authority: tuple[tuple[int, float], ...] = _p(
+        (),
+        "user",
+        "heavy vehicles to park per authority as (authority id, trucks): the realistic input. "
+        "It overrides an authorities' 'trucks' column, which overrides the per-1,000 estimate.",
+    )
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"{name} must be >= 0 (got {getattr(self, name)})"
+            for name in ("trucks_per_1000_residents", "occupancy", "m2_per_space", "buffer_m")
+            if not getattr(self, name) >= 0
+        ]
+        if self.n_lots < 1:
+            problems.append(f"n_lots must be >= 1 (got {self.n_lots})")
+        problems += [
+            f"trucks_by_authority: authority {aid} has a negative count {n}"
+            for aid, n in self.trucks_by_authority
+            if n < 0
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -124,6 +213,100 @@ class CandidateParams:
         "(radius = sqrt(pop / (π · density))) where no land-use layer is loaded.",
     )
     min_built_up_radius_m: float = _p(300.0, "assumption", "smallest built-up radius")
+
+
+@dataclass(frozen=True)
+class ScoringParams:
+    """Soft criteria: default weights and how raw values are normalised.
+
+    Weights are (criterion, weight) pairs, rescaled to sum to 1 over the
+    criteria that have data.  The defaults are a labelled starting point for a
+    committee, which should set its own (directly or from an AHP matrix, see
+    :mod:`siting.weights`) *before* looking at candidate sites (DOMAIN 2.4, T1).
+    """
+
+    waste_weights: tuple[tuple[str, float], ...] = _p(
+        (
+            ("cost", 0.40),
+            ("coverage", 0.10),
+            ("equity", 0.15),
+            ("nuisance", 0.20),
+            ("area", 0.05),
+            ("access", 0.10),
+        ),
+        "assumption",
+        "waste station: cost = haul + transfer cost ILS/yr; coverage = share of tonnes within "
+        "the threshold; equity = worst authority's mean minutes; nuisance = distance to the "
+        "nearest built-up area; area = plot / required area; access = distance to a main road.",
+    )
+    truck_weights: tuple[tuple[str, float], ...] = _p(
+        (
+            ("driver_distance", 0.35),
+            ("coverage", 0.10),
+            ("equity", 0.15),
+            ("nuisance", 0.25),
+            ("area", 0.05),
+            ("access", 0.10),
+        ),
+        "assumption",
+        "truck lot: driver_distance = mean km from home locality to lot; equity = worst "
+        "authority's mean driver km; the rest as for the waste station.",
+    )
+    nuisance_saturation_m: float = _p(
+        1000.0,
+        "assumption",
+        "distance from homes beyond which a site gains no further nuisance credit (no metric "
+        "noise or odour buffer is sourced for Israel, DOMAIN 8.1, 8.3).",
+    )
+    area_ratio_cap: float = _p(
+        2.0,
+        "T6",
+        "plot area / required area credited up to 2: design for about twice first-year "
+        "capacity over a 20-year life.",
+    )
+
+
+@dataclass(frozen=True)
+class SensitivityParams:
+    """Monte Carlo over weights and one-at-a-time (OAT) parameter sweeps (DOMAIN 6.1, M4, M5)."""
+
+    enabled: bool = _p(True, "M4, M5", "run the weight Monte Carlo and OAT sweeps")
+    n_draws: int = _p(1000, "assumption", "Monte Carlo weight draws per facility")
+    concentration: float = _p(
+        50.0,
+        "assumption",
+        "Dirichlet concentration: draws ~ Dirichlet(concentration × weights); larger = "
+        "draws closer to the chosen weights (50 gives about ±0.07 on a weight of 0.4).",
+    )
+    rank_interval_pct: tuple[float, float] = _p(
+        (5.0, 95.0), "assumption", "percentiles of each site's rank over the draws"
+    )
+    kg_factors: tuple[float, ...] = _p(
+        (1.5 / 1.7, 1.0, 1.9 / 1.7),
+        "S1, S2, S12, S13 (derived)",
+        "multipliers on every authority's kg/person/day: the national range 1.5–1.9 around 1.7",
+    )
+    cost_factors: tuple[float, ...] = _p(
+        (0.5, 1.0, 2.0),
+        "assumption",
+        "multipliers on ILS per tonne-km (the Israeli rate is unsourced, DOMAIN 8.6)",
+    )
+    speeds_kmh: tuple[float, ...] = _p(
+        (40.0, 50.0, 60.0),
+        "assumption (R3)",
+        "average truck speeds: minutes are rescaled by default speed / speed (exact for the "
+        "crow-fly model); R3 gives HGV road speeds of 30–60 km/h outside motorways.",
+    )
+    thresholds_min: tuple[float, ...] = _p(
+        (15.0, 20.0, 30.0),
+        "DOMAIN 5 (C5, V6; the set itself unsourced)",
+        "coverage thresholds: 20 min (UK HGV spacing) and 30 min (transfer worthwhile)",
+    )
+    weight_factors: tuple[float, ...] = _p(
+        (0.5, 1.5),
+        "M4 (OAT), factors assumption",
+        "each criterion's weight × factor, the others rescaled to keep the sum at 1",
+    )
 
 
 def sources_table(*params: Any) -> list[dict[str, Any]]:

@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 from shapely.geometry import Point
 
-from siting.demand import truck_demand, waste_demand
+from siting.demand import (
+    authority_demand,
+    growth_factor,
+    lot_requirement,
+    truck_demand,
+    waste_demand,
+)
 from siting.params import TruckParams, WasteParams
 from siting.sources.embedded import default_region
 
@@ -67,3 +73,53 @@ def test_default_region_totals():
     expect = (r.members["population"] * r.members["msw_kg_per_capita_day"]).sum() / 1000
     assert d["tonnes_per_day"].sum() == pytest.approx(expect)
     assert 400 < expect < 550  # DOMAIN: ≈450 t/day at the national 1.7 kg
+
+
+def test_trips_growth_and_lot_area_by_hand():
+    auth, loc = _layers()
+    p = WasteParams(collection_payload_t=8, transfer_payload_t=20, horizon_year=2021)
+    d = waste_demand(loc, auth, p)
+    # locality 10: 1,500 residents × 2.0 kg = 3 t/day → 3/8 compactor and 3/20 trailer trips
+    assert d["collection_trips_per_day"].iloc[0] == pytest.approx(3 / 8)
+    assert d["transfer_trips_per_day"].iloc[0] == pytest.approx(3 / 20)
+    assert d["growth_factor"].iloc[0] == 1.0
+    assert growth_factor(WasteParams(growth_per_year=0.018, horizon_year=2031)) == pytest.approx(
+        1.018**10
+    )
+    # ±12 % on every rate (the sensitivity sweep) scales tonnes linearly
+    d2 = waste_demand(loc, auth, p, rate_factor=1.12)
+    np.testing.assert_allclose(d2["tonnes_per_day"], 1.12 * d["tonnes_per_day"])
+
+    t = truck_demand(
+        loc, auth, TruckParams(trucks_per_1000_residents=4, occupancy=0.75, m2_per_space=100)
+    )
+    # authority 1 gives 12 trucks (6 + 6); authority 2 estimated 500 × 4 / 1000 = 2
+    assert t["spaces"].tolist() == pytest.approx([4.5, 4.5, 1.5])
+    assert t["lot_area_m2"].tolist() == pytest.approx([450, 450, 150])
+    req = lot_requirement(t, TruckParams(n_lots=2))
+    assert req == pytest.approx({"spaces": 10.5, "lot_area_m2": 1050, "area_per_lot_m2": 525})
+
+
+def test_trucks_by_authority_overrides_column_and_estimate():
+    auth, loc = _layers()
+    p = TruckParams(trucks_per_1000_residents=4, trucks_by_authority=((1, 30), (2, 8)))
+    d = truck_demand(loc, auth, p)
+    assert d["trucks"].tolist() == pytest.approx([15, 15, 8])
+    assert (d["trucks_source"] == "authority count").all()
+    with pytest.raises(ValueError, match="negative"):
+        TruckParams(trucks_by_authority=((1, -3),))
+
+
+def test_authority_summary_adds_up_and_reports_cbs_bound():
+    auth, loc = _layers()
+    auth["name_en"] = ["A", "B"]
+    auth["non_private_motor_vehicles_cbs_2021"] = [100, 1]
+    w = waste_demand(loc, auth, WasteParams())
+    t = truck_demand(loc, auth, TruckParams(trucks_per_1000_residents=4))
+    s = authority_demand(loc, auth, w, t).set_index("authority_id")
+    assert s.loc[1, "tonnes_per_day"] == pytest.approx(6.0)  # 3,000 × 2.0 kg
+    assert s.loc[2, "tonnes_per_day"] == pytest.approx(0.85)  # 500 × 1.7 kg (default)
+    assert s.loc[2, "rate_source"] == "national default"
+    assert s.loc[1, "trucks"] == pytest.approx(12)
+    assert s.loc[2, "trucks_upper_bound_cbs"] == 1
+    assert s["residents"].sum() == pytest.approx(3500)
