@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from siting._i18n import Lang
 from siting.errors import SitingError
 
 __all__ = ["app", "main"]
@@ -43,10 +44,26 @@ def run(
         Path | None,
         typer.Option("--out", help="Output folder (default: maps/<region>/)."),
     ] = None,
+    lang: Annotated[
+        Lang | None,
+        typer.Option(
+            "--lang",
+            help="Language of the map, report and charts (he: right to left; default: the "
+            "scenario's, en).",
+        ),
+    ] = None,
+    self_contained: Annotated[
+        bool,
+        typer.Option(
+            "--self-contained",
+            help="Inline every script and stylesheet in map.html so it opens with no network "
+            "(fetched once from the npm registry and cached in ~/.cache/siting/assets).",
+        ),
+    ] = False,
 ) -> None:
     """Run the default Mishor HaHof scenario offline and write the committee map.
 
-    Example: siting run --out maps/mishor-hahof
+    Example: siting run --out maps/mishor-hahof --lang he --self-contained
     """
     from siting.outputs import write_outputs
     from siting.scenario import default_scenario
@@ -55,7 +72,7 @@ def run(
     scenario = default_scenario()
     target = out or Path("maps") / (scenario.region.slug or "region")
     result = run_scenario(scenario)
-    files = write_outputs(result, target)
+    files = write_outputs(result, target, lang=lang, self_contained=self_contained)
     for fac, res in result.results.items():
         chosen = ", ".join(res.chosen)
         typer.echo(f"{fac.value}: chosen {chosen} — {res.objective:,.0f} {res.objective_unit}")

@@ -1,321 +1,812 @@
-"""Interactive committee map (Folium/Leaflet).
+"""Interactive committee map (Folium/Leaflet), in English or Hebrew.
 
-Layers (each toggleable): authorities, localities sized by residents, candidate
-cells per facility coloured by score (excluded ones grey, with the reason),
-the chosen sites, and a line from each locality to its assigned site.  A
-title block names the scenario, the cost model ("APPROXIMATE" when crow-fly)
-and the data sources; a legend explains the colours.
+Layers, each toggleable in the layer control:
 
-Every string that comes from data is HTML-escaped before it reaches the page,
-and element ids are numbered deterministically so two runs give the same HTML.
+* authorities — polygons when the region has jurisdictions, otherwise points
+  (the embedded default), coloured by tonnes of waste a day; members solid,
+  neighbours grey and dashed;
+* localities — circles whose area is proportional to residents;
+* candidate sites per facility — coloured by score, excluded ones grey with
+  the reason in their popup;
+* the chosen site(s) per facility — distinct inline-SVG icons (no icon font);
+* assignments per facility — road routes when a ``routes`` layer is given,
+  straight lines otherwise;
+* coverage per facility — isochrones when given, otherwise circles of the
+  crow-fly radius that the cost model turns into the coverage threshold
+  (``T × speed ÷ circuity``), labelled approximate;
+* exclusion zones when the scenario has them.
+
+Popups show every criterion the ranking carries (values, ``contrib_*``
+contributions, ``p_first`` …) plus the residents within the threshold; a title
+block names the scenario, date, cost model (with an APPROXIMATE warning for
+crow-fly), notes and data sources; a legend, a metric scale bar and a
+fullscreen button complete it.
+
+Safety and reproducibility
+    Text from data never reaches the page as markup: features carry plain
+    strings (JSON with ``<``, ``>``, ``&`` escaped) that the page puts into the
+    DOM with ``textContent``, and the static panels are HTML-escaped.  Element
+    ids are numbered deterministically and the date comes from
+    ``SOURCE_DATE_EPOCH`` when set, so a re-run gives the same HTML.
+Offline use
+    ``map_html(..., self_contained=True)`` inlines Leaflet and the fullscreen
+    plugin (see :mod:`siting._assets`): the file then needs no network except
+    for the basemap tiles.
 """
 
 from __future__ import annotations
 
-import html
-import itertools
 import json
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import folium
+import geopandas as gpd
 import numpy as np
-from branca.element import Element, MacroElement, Template
+import pandas as pd
+import shapely
+from branca.element import Element
+from folium.plugins import Fullscreen
+from pyproj import Transformer
 
-from siting.layers import POLYGONAL, WGS84, Facility
+from siting._assets import ASSETS, inline_assets
+from siting._i18n import Lang, column_label, fmt_number, fmt_value, t
+from siting._mappage import (
+    _CSS,
+    _JS_HELPERS,
+    _PAGE_TEMPLATE,
+    AUTH_STOPS,
+    EXCLUDED_GREY,
+    FACILITY_COLOUR,
+    SCORE_STOPS,
+    _Controls,
+    _e,
+    _GeoJsonLayer,
+    _icon,
+    _js,
+    _legend,
+    _locality_radius,
+    _number_ids,
+    _ramp,
+    _region,
+    _title_block,
+)
+from siting.costs import metric_points
+from siting.layers import METRIC_CRS, POLYGONAL, WGS84, Facility
 
 if TYPE_CHECKING:
     from siting.scenario import RunResult
 
-__all__ = ["build_map"]
+__all__ = [
+    "build_map",
+    "coverage_radius_km",
+    "map_html",
+    "map_layer_counts",
+    "map_layers",
+    "run_date",
+]
 
-FACILITY_LABEL = {
-    Facility.WASTE_STATION: "Waste-sorting station",
-    Facility.TRUCK_LOT: "Truck parking lot",
-}
-FACILITY_COLOUR = {Facility.WASTE_STATION: "#b2182b", Facility.TRUCK_LOT: "#2166ac"}
-SCORE_STOPS = [(0.0, "#fff7bc"), (0.5, "#fec44f"), (0.8, "#fe9929"), (1.0, "#cc4c02")]
+COORD_DIGITS = 6  # ~0.1 m: plenty for display, keeps the file small
+_TO_WGS84 = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
+SIMPLIFY_M = {"authorities": 20.0, "routes": 5.0, "zones": 20.0, "candidates": 2.0}
 
-
-def _e(value: Any) -> str:
-    """HTML-escape any value for display."""
-    return html.escape(str(value), quote=True)
-
-
-def _fmt(value: float, digits: int = 0) -> str:
-    if value is None or not np.isfinite(value):
-        return "–"
-    return f"{value:,.{digits}f}"
-
-
-def _score_colour(score: float, lo: float) -> str:
-    if not np.isfinite(score):
-        return "#9e9e9e"
-    t = 0.0 if score >= 100 or lo >= 100 else (score - lo) / (100 - lo)
-    t = float(np.clip(t, 0, 1))
-    for (a, ca), (b, cb) in itertools.pairwise(SCORE_STOPS):
-        if t <= b:
-            f = (t - a) / (b - a)
-            rgb_a = [int(ca[i : i + 2], 16) for i in (1, 3, 5)]
-            rgb_b = [int(cb[i : i + 2], 16) for i in (1, 3, 5)]
-            mix = [round(x + f * (y - x)) for x, y in zip(rgb_a, rgb_b, strict=True)]
-            return "#{:02x}{:02x}{:02x}".format(*mix)
-    return SCORE_STOPS[-1][1]
-
-
-def _number_ids(root: Element) -> None:
-    """Give every element a deterministic id (Folium draws random ones)."""
-    counter = 0
-    stack = [root]
-    while stack:
-        el = stack.pop(0)
-        el._id = f"{counter:05d}"
-        counter += 1
-        stack.extend(el._children.values())
+# Ranking columns shown in the title of a popup, not as rows; or not at all.
+_NOT_ROWS = frozenset(
+    {
+        "site_id",
+        "facility",
+        "excluded",
+        "exclusion_reason",
+        "chosen",
+        "rank",
+        "score",
+        "rank_p05",
+        "rank_p95",
+    }
+)
+# Preferred order of the rows; other columns follow in the ranking's order.
+_ROW_ORDER = (
+    "haul_tkm_per_year",
+    "haul_cost_ils_per_year",
+    "saving_ils_per_year",
+    "truck_km_per_day",
+    "coverage_share",
+    "residents_within",
+    "mean_minutes",
+    "worst_authority_minutes",
+    "p_first",
+    "area_m2",
+    "nearest_built_up_m",
+    "authority_id",
+)
 
 
-def _title_block(result: RunResult) -> str:
+# --------------------------------------------------------------------------- helpers
+
+
+def _text(value: Any) -> str:
+    """Data text for a feature property (``""`` for missing)."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return ""
+    if value is pd.NA:
+        return ""
+    return str(value)
+
+
+def _norm(value: float, lo: float, hi: float) -> float:
+    if not np.isfinite(value):
+        return float("nan")
+    return 1.0 if hi <= lo else (value - lo) / (hi - lo)
+
+
+def _geojson_geometry(geom: Any, simplify_m: float = 0.0) -> dict[str, Any]:
+    """WGS84 GeoJSON geometry of a metric (EPSG:2039) shape, simplified and rounded."""
+    if simplify_m > 0 and geom.geom_type != "Point":
+        geom = geom.simplify(simplify_m, preserve_topology=True)
+
+    def to_wgs84(xy: np.ndarray) -> np.ndarray:
+        lon, lat = _TO_WGS84.transform(xy[:, 0], xy[:, 1])
+        return np.round(np.column_stack([lon, lat]), COORD_DIGITS)
+
+    return shapely.geometry.mapping(shapely.transform(geom, to_wgs84))
+
+
+def _feature(geom: dict[str, Any], **props: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": geom,
+        "properties": {k: v for k, v in props.items() if v is not None},
+    }
+
+
+def _card(
+    title: str, subtitle: str = "", rows: list[list[str]] | None = None, note: str = ""
+) -> dict[str, Any]:
+    """A popup/tooltip card: the page renders it with ``textContent`` only."""
+    out: dict[str, Any] = {"t": title}
+    if subtitle:
+        out["s"] = subtitle
+    if rows:
+        out["r"] = rows
+    if note:
+        out["n"] = note
+    return out
+
+
+def run_date() -> str:
+    """The date printed on outputs: ``SOURCE_DATE_EPOCH`` when set, else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return when.strftime("%Y-%m-%d")
+
+
+def coverage_radius_km(result: RunResult, threshold_min: float) -> float | None:
+    """Crow-fly radius reached within ``threshold_min`` under the run's cost model.
+
+    ``km_road = km_straight × circuity`` and ``minutes = km_road / speed × 60``, so
+    the straight-line radius is ``T × speed / 60 / circuity``.  ``None`` when the
+    cost model is not crow-fly (draw isochrones instead).
+    """
+    params = getattr(result.scenario.cost_model, "params", None)
+    if result.costs.model != "crow-fly" or params is None:
+        return None
+    return float(threshold_min) * params.speed_kmh / 60.0 / params.circuity
+
+
+def _threshold(result: RunResult, fac: Facility) -> float:
     s = result.scenario
-    cm = result.costs
-    lines = [
-        f"<b>{_e(s.region.name)}</b> — scenario <code>{_e(s.name)}</code>",
-        f"Cost model: {_e(cm.description)}",
-    ]
-    for fac, res in result.results.items():
-        chosen = ", ".join(res.chosen)
-        lines.append(
-            f"{_e(FACILITY_LABEL[fac])}: <b>{_e(chosen)}</b> — {_fmt(res.objective)} "
-            f"{_e(res.objective_unit)} ({_e(res.solver)})"
+    return float(
+        s.waste.coverage_threshold_min
+        if fac is Facility.WASTE_STATION
+        else s.truck.coverage_threshold_min
+    )
+
+
+def _names(lang: Lang, primary_he: Any, english: Any) -> tuple[str, str]:
+    """(title, subtitle) of a place: Hebrew first in ``he``, English (if any) first in ``en``."""
+    he_name, en_name = _text(primary_he), _text(english)
+    if lang is Lang.HE or not en_name:
+        return he_name, ""
+    return en_name, he_name
+
+
+# ------------------------------------------------------------------------- layers
+def _authority_names(result: RunResult, lang: Lang) -> dict[int, str]:
+    auth = _region(result).authorities
+    out = {}
+    for _, a in auth.iterrows():
+        title, _sub = _names(lang, a.get("name_he"), a.get("name_en"))
+        out[int(a["id"])] = title
+    return out
+
+
+def _authorities_layer(result: RunResult, lang: Lang) -> tuple[_GeoJsonLayer, dict[str, Any]]:
+    auth = _region(result).authorities.to_crs(METRIC_CRS)
+    loc = result.localities
+    tpd = loc.groupby(loc["authority_id"].astype(int))["tonnes_per_day"].sum()
+    n_loc = loc.groupby(loc["authority_id"].astype(int)).size()
+    hi = float(tpd.max()) if len(tpd) else 0.0
+    lo = float(tpd.min()) if len(tpd) else 0.0
+    polygons = bool(auth.geom_type.isin(POLYGONAL).any())
+    feats = []
+    for _, a in auth.iterrows():
+        aid = int(a["id"])
+        member = bool(a["member"])
+        title, sub = _names(lang, a.get("name_he"), a.get("name_en"))
+        rows = [
+            [t("status", lang), t("member" if member else "neighbour", lang)],
+            [t("residents", lang), fmt_number(a["population"])],
+            [t("kg_per_capita_day", lang), fmt_number(a.get("msw_kg_per_capita_day"), 2)],
+        ]
+        if aid in tpd.index:
+            rows.append([t("tonnes_per_day", lang), fmt_number(tpd[aid], 1)])
+            rows.append([t("localities", lang), fmt_number(n_loc[aid])])
+        if member and aid in tpd.index:
+            fill = _ramp(_norm(float(tpd[aid]), lo, hi), AUTH_STOPS)
+        else:
+            fill = "#d9d9d9"
+        style: dict[str, Any] = {
+            "color": "#00441b" if member else "#737373",
+            "weight": 3 if member else 2,
+            "dashArray": None if member else "5 4",
+            "fillColor": fill,
+            "fillOpacity": 0.55 if a.geometry.geom_type == "Point" else 0.3,
+            "radius": 9,
+        }
+        style = {k: v for k, v in style.items() if v is not None}
+        card = _card(title, sub, rows)
+        feats.append(
+            _feature(
+                _geojson_geometry(a.geometry, SIMPLIFY_M["authorities"]),
+                id=str(aid),
+                style=style,
+                tip=_card(title, t("member" if member else "neighbour", lang)),
+                popup=card,
+            )
         )
-    warn = "".join(f"<li>{_e(n)}</li>" for n in result.notes)
-    src = "".join(f"<li>{_e(x)}</li>" for x in s.region.sources)
-    return (
-        '<div id="siting-title" style="position:fixed;top:10px;left:50px;z-index:9999;'
-        "max-width:520px;background:rgba(255,255,255,.93);padding:8px 10px;border-radius:6px;"
-        'box-shadow:0 1px 4px rgba(0,0,0,.4);font:12px/1.35 sans-serif">'
-        + "<br>".join(lines)
-        + f"<details><summary>Approximations and notes ({len(result.notes)})</summary><ul>{warn}"
-        + f"</ul></details><details><summary>Data sources</summary><ul>{src}</ul></details></div>"
-    )
+    name = t("layer_authorities" if polygons else "layer_authorities_points", lang)
+    legend = {"polygons": polygons, "lo": lo, "hi": hi}
+    return _GeoJsonLayer(feats, name=name, key="authorities"), legend
 
 
-def _legend() -> str:
-    swatches = "".join(
-        f'<span style="display:inline-block;width:14px;height:10px;background:{c}"></span>'
-        for _, c in SCORE_STOPS
-    )
-    fac = "".join(
-        f'<div><span style="color:{FACILITY_COLOUR[f]}">&#9632;</span> chosen '
-        f"{_e(FACILITY_LABEL[f]).lower()}</div>"
-        for f in Facility
-    )
-    return (
-        '<div id="siting-legend" style="position:fixed;bottom:30px;right:10px;z-index:9999;'
-        "background:rgba(255,255,255,.93);padding:6px 8px;border-radius:6px;"
-        'box-shadow:0 1px 4px rgba(0,0,0,.4);font:12px/1.4 sans-serif">'
-        f"<div>candidate score: low {swatches} high</div>"
-        '<div><span style="display:inline-block;width:14px;height:10px;background:#9e9e9e">'
-        "</span> excluded (reason in tooltip)</div>"
-        '<div><span style="color:#555">&#9679;</span> locality, area ∝ residents</div>'
-        f"{fac}</div>"
-    )
+def _localities_layer(
+    result: RunResult, lang: Lang, auth_names: Mapping[int, str]
+) -> _GeoJsonLayer:
+    loc = result.localities.to_crs(METRIC_CRS)
+    assigned: dict[Facility, pd.DataFrame] = {
+        fac: res.assignment.set_index("locality_id") for fac, res in result.results.items()
+    }
+    feats = []
+    for _, r in loc.iterrows():
+        title, sub = _names(lang, r.get("name"), r.get("name_en"))
+        aid = int(r["authority_id"])
+        rows = [
+            [t("authority", lang), auth_names.get(aid, str(aid))],
+            [t("residents", lang), fmt_number(r["residents"])],
+            [t("tonnes_per_day", lang), fmt_number(r["tonnes_per_day"], 1)],
+            [t("trucks", lang), fmt_number(r["trucks"], 1)],
+        ]
+        for fac, a in assigned.items():
+            if r["id"] in a.index:
+                row = a.loc[r["id"]]
+                rows.append(
+                    [
+                        t(fac.value, lang),
+                        t(
+                            "assigned_value",
+                            lang,
+                            site=_text(row["site_id"]),
+                            km=fmt_number(row["km"], 1),
+                            min=fmt_number(row["minutes"]),
+                        ),
+                    ]
+                )
+        style = {
+            "radius": _locality_radius(float(r["residents"])),
+            "color": "#252525",
+            "weight": 1,
+            "fillColor": "#525252",
+            "fillOpacity": 0.6,
+        }
+        feats.append(
+            _feature(
+                _geojson_geometry(r.geometry),
+                id=_text(r["id"]),
+                style=style,
+                tip=_card(title, sub, [[t("residents", lang), fmt_number(r["residents"])]]),
+                popup=_card(title, sub, rows),
+            )
+        )
+    return _GeoJsonLayer(feats, name=t("layer_localities", lang), key="localities")
 
 
-def build_map(result: RunResult) -> folium.Map:
+def _residents_within(result: RunResult, threshold_min: float) -> pd.Series:
+    """Residents of the demand points within ``threshold_min`` of each candidate."""
+    minutes = np.asarray(result.costs.minutes, dtype=float)
+    res = result.localities["residents"].to_numpy(dtype=float)
+    within = (minutes <= threshold_min).T @ res
+    return pd.Series(within, index=pd.Index(result.costs.destination_ids).astype(str))
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _candidate_rows(
+    r: Mapping[str, Any],
+    columns: list[str],
+    lang: Lang,
+    threshold: float,
+    names: Mapping[str, Mapping[str, str]],
+) -> list[list[str]]:
+    rows = [[t("score", lang), fmt_value("score", r.get("score"))]]
+    lo, hi = r.get("rank_p05"), r.get("rank_p95")
+    if lo is not None and hi is not None and not _missing(lo) and not _missing(hi):
+        rows.append([column_label("rank_interval", lang), f"{int(lo)}–{int(hi)}"])
+    for col in columns:
+        value = r.get(col)
+        if _missing(value):
+            continue
+        label = column_label(col, lang, t=fmt_number(threshold))
+        if col in names:  # ids of authorities / localities → their names
+            key = str(int(value)) if isinstance(value, float | np.floating) else str(value)
+            text = names[col].get(key, key)
+        elif isinstance(value, str):
+            if not value:
+                continue
+            text = value
+        else:
+            text = fmt_value(col, value)
+        rows.append([label, text])
+    return rows
+
+
+def _row_columns(ranking: pd.DataFrame) -> list[str]:
+    cols = [c for c in _ROW_ORDER if c in ranking.columns or c == "residents_within"]
+    contrib = [c for c in ranking.columns if c.startswith("contrib_")]
+    rest = [
+        c
+        for c in ranking.columns
+        if c not in _NOT_ROWS and c not in cols and c not in contrib and not c.startswith("_")
+    ]
+    return cols + contrib + rest
+
+
+def _site_title(site_id: str, rank: Any, lang: Lang) -> str:
+    if rank is None or rank is pd.NA or (isinstance(rank, float) and np.isnan(rank)):
+        return f"{t('site', lang)} {site_id} — {t('excluded', lang)}"
+    return f"{t('site', lang)} {site_id} — {t('rank', lang).lower()} {int(rank)}"
+
+
+def _candidate_layers(
+    result: RunResult, lang: Lang, auth_names: Mapping[int, str]
+) -> tuple[list[_GeoJsonLayer], dict[Facility, dict[str, dict[str, Any]]]]:
+    """One layer of candidate cells per facility, and each site's popup card."""
+    cand = result.candidates.to_crs(METRIC_CRS)
+    loc = result.localities
+    names = {
+        "authority_id": {str(k): v for k, v in auth_names.items()},
+        "nearest_locality_id": {
+            str(i): _names(lang, n, e)[0]
+            for i, n, e in zip(loc["id"], loc["name"], loc.get("name_en", loc["name"]), strict=True)
+        },
+    }
+    geoms = {
+        str(i): _geojson_geometry(g, SIMPLIFY_M["candidates"])
+        for i, g in zip(cand["id"], cand.geometry, strict=True)
+    }
+    layers, cards = [], {}
+    for fac, res in result.results.items():
+        threshold = _threshold(result, fac)
+        rk = res.ranking.copy()
+        rk["site_id"] = rk["site_id"].astype(str)
+        within = _residents_within(result, threshold)
+        rk["residents_within"] = rk["site_id"].map(within)
+        columns = _row_columns(rk)
+        eligible = rk.loc[~rk["excluded"].astype(bool), "score"].astype(float)
+        lo = float(eligible.min()) if len(eligible) else 0.0
+        hi = float(eligible.max()) if len(eligible) else 1.0
+        n_ranked = int(rk["rank"].notna().sum())
+        chosen = set(res.chosen)
+        feats, fac_cards = [], {}
+        for r in rk.to_dict("records"):
+            sid = r["site_id"]
+            excluded = bool(r["excluded"])
+            sub = t(fac.value, lang) + (f" — {t('chosen', lang)} ✓" if sid in chosen else "")
+            if excluded:
+                reason = _text(r.get("exclusion_reason"))
+                card = _card(_site_title(sid, None, lang), sub, [[t("reason", lang), reason]])
+                tip = _card(f"{sid}: {t('excluded', lang)}", reason)
+                fill, opacity = EXCLUDED_GREY, 0.35
+            else:
+                rank = int(r["rank"])
+                rows = [
+                    [t("rank", lang), t("rank_of", lang, rank=rank, n=n_ranked)],
+                    *_candidate_rows(r, columns, lang, threshold, names),
+                ]
+                card = _card(_site_title(sid, rank, lang), sub, rows)
+                tip = _card(
+                    f"{sid} · {t('rank', lang)} {rank} · {t('score', lang)} "
+                    f"{fmt_value('score', r['score'])}"
+                )
+                fill = _ramp(_norm(float(r["score"]), lo, hi), SCORE_STOPS)
+                opacity = 0.6
+            fac_cards[sid] = card
+            feats.append(
+                _feature(
+                    geoms[sid],
+                    id=sid,
+                    style={
+                        "color": "#636363",
+                        "weight": 0.4,
+                        "fillColor": fill,
+                        "fillOpacity": opacity,
+                    },
+                    tip=tip,
+                    popup=card,
+                )
+            )
+        cards[fac] = fac_cards
+        name = f"{t('layer_candidates', lang)}: {t(fac.value, lang)}"
+        layers.append(
+            _GeoJsonLayer(
+                feats,
+                name=name,
+                key=f"candidates:{fac.value}",
+                show=fac is next(iter(result.results)),
+            )
+        )
+    return layers, cards
+
+
+def _site_points(result: RunResult) -> dict[str, Any]:
+    """Each candidate's point in EPSG:2039: the same point the cost model measured from."""
+    xy = metric_points(result.candidates, "candidates")
+    pts = shapely.points(xy)
+    return dict(zip(result.candidates["id"].astype(str), pts, strict=True))
+
+
+def _chosen_layers(
+    result: RunResult, lang: Lang, cards: Mapping[Facility, Mapping[str, dict[str, Any]]]
+) -> list[_GeoJsonLayer]:
+    pts = _site_points(result)
+    layers = []
+    for fac, res in result.results.items():
+        feats = []
+        for sid in res.chosen:
+            label = f"{t(fac.value, lang)} · {t('site', lang)} {sid}"
+            feats.append(
+                _feature(
+                    _geojson_geometry(pts[str(sid)]),
+                    id=str(sid),
+                    icon=_icon(fac, str(sid), label),
+                    tip=_card(label),
+                    popup=cards[fac][str(sid)],
+                )
+            )
+        name = f"{t('layer_chosen', lang)}: {t(fac.value, lang)}"
+        layers.append(_GeoJsonLayer(feats, name=name, key=f"chosen:{fac.value}"))
+    return layers
+
+
+def _routes_lookup(routes: gpd.GeoDataFrame | None, fac: Facility) -> dict[tuple[str, str], Any]:
+    if routes is None or len(routes) == 0:
+        return {}
+    r = routes.to_crs(METRIC_CRS)
+    if "facility" in r.columns:
+        r = r[r["facility"].astype(str) == fac.value]
+    return {
+        (str(a), str(b)): g
+        for a, b, g in zip(r["locality_id"], r["site_id"], r.geometry, strict=True)
+        if g is not None and not g.is_empty
+    }
+
+
+def _assignment_layers(
+    result: RunResult, lang: Lang, routes: gpd.GeoDataFrame | None
+) -> list[_GeoJsonLayer]:
+    pts = _site_points(result)
+    loc = result.localities.to_crs(METRIC_CRS)
+    loc_pt = dict(zip(loc["id"].astype(str), loc.geometry, strict=True))
+    loc_name = {
+        str(i): _names(lang, n, e)[0]
+        for i, n, e in zip(loc["id"], loc["name"], loc.get("name_en", loc["name"]), strict=True)
+    }
+    layers = []
+    for fac, res in result.results.items():
+        lookup = _routes_lookup(routes, fac)
+        feats = []
+        for _, a in res.assignment.iterrows():
+            lid, sid = str(a["locality_id"]), str(a["site_id"])
+            geom = lookup.get((lid, sid))
+            if geom is None:
+                geom = shapely.LineString([loc_pt[lid], pts[sid]])
+                simplify = 0.0
+            else:
+                simplify = SIMPLIFY_M["routes"]
+            text = f"{loc_name.get(lid, lid)} → {sid}"
+            value = t(
+                "assigned_value",
+                lang,
+                site=sid,
+                km=fmt_number(a["km"], 1),
+                min=fmt_number(a["minutes"]),
+            )
+            feats.append(
+                _feature(
+                    _geojson_geometry(geom, simplify),
+                    id=f"{lid}>{sid}",
+                    style={"color": FACILITY_COLOUR[fac], "weight": 1.6, "opacity": 0.65},
+                    tip=_card(text, value),
+                )
+            )
+        kind = t("layer_routes" if lookup else "layer_straight", lang)
+        name = f"{t('layer_assignments', lang)}: {t(fac.value, lang)} ({kind})"
+        first = fac is next(iter(result.results))
+        layers.append(_GeoJsonLayer(feats, name=name, key=f"assignments:{fac.value}", show=first))
+    return layers
+
+
+def _coverage_layers(
+    result: RunResult, lang: Lang, isochrones: gpd.GeoDataFrame | None
+) -> list[_GeoJsonLayer]:
+    pts = _site_points(result)
+    layers = []
+    for fac, res in result.results.items():
+        threshold = _threshold(result, fac)
+        feats = []
+        iso = None
+        if isochrones is not None and len(isochrones):
+            iso = isochrones.to_crs(METRIC_CRS)
+            if "facility" in iso.columns:
+                iso = iso[iso["facility"].astype(str) == fac.value]
+            iso = iso[iso["site_id"].astype(str).isin([str(s) for s in res.chosen])]
+            if "minutes" in iso.columns:
+                iso = iso[np.isclose(iso["minutes"].astype(float), threshold)]
+            if len(iso) == 0:
+                iso = None
+        radius = coverage_radius_km(result, threshold)
+        colour = FACILITY_COLOUR[fac]
+        if iso is not None:
+            label = t("legend_coverage_iso", lang, t=fmt_number(threshold))
+            for _, z in iso.iterrows():
+                sid = str(z["site_id"])
+                feats.append(
+                    _feature(
+                        _geojson_geometry(z.geometry, SIMPLIFY_M["zones"]),
+                        id=sid,
+                        style={
+                            "color": colour,
+                            "weight": 2,
+                            "fillColor": colour,
+                            "fillOpacity": 0.07,
+                        },
+                        tip=_card(t("coverage_zone", lang, site=sid), label),
+                    )
+                )
+        elif radius is not None:
+            label = t("legend_coverage_buffer", lang, t=fmt_number(threshold))
+            for sid in res.chosen:
+                circle = pts[str(sid)].buffer(radius * 1000.0, quad_segs=32)
+                feats.append(
+                    _feature(
+                        _geojson_geometry(circle),
+                        id=str(sid),
+                        style={
+                            "color": colour,
+                            "weight": 2,
+                            "dashArray": "6 5",
+                            "fillColor": colour,
+                            "fillOpacity": 0.05,
+                        },
+                        tip=_card(
+                            t("coverage_zone", lang, site=str(sid)),
+                            f"{label}: {fmt_number(radius, 1)} {t('km', lang)}",
+                        ),
+                    )
+                )
+        else:
+            continue
+        short = t(
+            "coverage_short_iso" if iso is not None else "coverage_short",
+            lang,
+            t=fmt_number(threshold),
+        )
+        name = f"{t('layer_coverage', lang)}: {t(fac.value, lang)} ({short})"
+        layers.append(_GeoJsonLayer(feats, name=name, key=f"coverage:{fac.value}", show=False))
+    return layers
+
+
+def _exclusions_layer(result: RunResult, lang: Lang) -> _GeoJsonLayer | None:
+    ex = result.scenario.exclusions
+    if ex is None or len(ex) == 0:
+        return None
+    ex = ex.to_crs(METRIC_CRS)
+    feats = []
+    for i, (_, z) in enumerate(ex.iterrows()):
+        buffer_m = float(z.get("buffer_m", 0.0) or 0.0)
+        geom = z.geometry.buffer(buffer_m) if buffer_m > 0 else z.geometry
+        kind = _text(z.get("kind"))
+        feats.append(
+            _feature(
+                _geojson_geometry(geom, SIMPLIFY_M["zones"]),
+                id=str(i),
+                style={
+                    "color": "#67001f",
+                    "weight": 1.5,
+                    "dashArray": "4 3",
+                    "fillColor": "#d6604d",
+                    "fillOpacity": 0.25,
+                },
+                tip=_card(kind or t("exclusion", lang)),
+                popup=_card(
+                    kind or t("exclusion", lang),
+                    t("exclusion", lang),
+                    [[t("buffer_m", lang), fmt_number(buffer_m)]],
+                ),
+            )
+        )
+    return _GeoJsonLayer(feats, name=t("layer_exclusions", lang), key="exclusions")
+
+
+# -------------------------------------------------------------------------- public
+def build_map(
+    result: RunResult,
+    *,
+    lang: Lang | str = Lang.EN,
+    routes: gpd.GeoDataFrame | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+    date: str | None = None,
+) -> folium.Map:
     """Build the committee map of a run.
 
     Parameters
     ----------
     result : RunResult
         From :func:`siting.scenario.run`.
+    lang : {"en", "he"}
+        Language of every label and popup; ``"he"`` lays the page out right to left.
+    routes : GeoDataFrame, optional
+        Road routes of the assignments: LineStrings with ``locality_id``,
+        ``site_id`` and optionally ``facility``; pairs without a route are drawn
+        as straight lines.  Defaults to ``result.routes`` when the run has one.
+    isochrones : GeoDataFrame, optional
+        Drive-time polygons with ``site_id``, ``minutes`` and optionally
+        ``facility``; those at a facility's coverage threshold replace the
+        approximate crow-fly circles.  Defaults to ``result.isochrones``.
+    date : str, optional
+        Date printed in the title block (default: :func:`run_date`).
 
     Returns
     -------
     folium.Map
-        Save it with ``m.save(path)`` or display it in a notebook.
+        Render it with :func:`map_html` (or ``m.save(path)``; that links Leaflet
+        from its CDN) or display it in a notebook.
     """
-    s = result.scenario
-    loc = result.localities.to_crs(WGS84)
-    cand = result.candidates.to_crs(WGS84)
-    bounds = cand.total_bounds
+    lang = Lang.parse(lang)
+    routes = routes if routes is not None else getattr(result, "routes", None)
+    isochrones = isochrones if isochrones is not None else getattr(result, "isochrones", None)
+    date = date or run_date()
+    rtl = lang is Lang.HE
+
     m = folium.Map(
-        location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
+        location=[0, 0],
         zoom_start=11,
         tiles="OpenStreetMap",
-        control_scale=True,
+        control_scale=False,
+        zoom_control="topright" if rtl else "topleft",
     )
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    # only what the page uses: Leaflet (no jQuery/Bootstrap/Font Awesome)
+    m.default_js = [("leaflet", ASSETS["leaflet"].cdn_url)]
+    m.default_css = [("leaflet_css", ASSETS["leaflet_css"].cdn_url)]
+    fig: Any = m.get_root()  # a branca Figure
+    fig._template = _PAGE_TEMPLATE
+    fig.siting_lang = lang.value
+    fig.siting_dir = lang.dir
+    fig.title = _e(f"{_region(result).name} — {result.scenario.name}")
+    fig.header.add_child(Element(_CSS), name="siting_css")
+    fig.header.add_child(Element(_JS_HELPERS % {"dir": _js(lang.dir)}), name="siting_js")
 
-    # authorities
-    auth = s.region.authorities.to_crs(WGS84)
-    fg_auth = folium.FeatureGroup(name="Authorities", show=True)
-    tpd = loc.groupby(loc["authority_id"].astype(int))["tonnes_per_day"].sum()
-    for _, a in auth.iterrows():
-        aid = int(a["id"])
-        role = "member" if a["member"] else "neighbour (not a member)"
-        tip = (
-            f"<b>{_e(a['name_he'])}</b> / {_e(a['name_en'])}<br>{_e(role)}<br>"
-            f"residents: {_fmt(a['population'])}<br>"
-            f"waste: {_fmt(a['msw_kg_per_capita_day'], 2)} kg/person/day"
-            + (f", {_fmt(tpd[aid], 1)} t/day" if aid in tpd.index else "")
-        )
-        colour = "#1b7837" if a["member"] else "#999999"
-        if a.geometry.geom_type in POLYGONAL:
-            folium.GeoJson(
-                a.geometry.simplify(0.0005).__geo_interface__,
-                style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillOpacity": 0.05},
-                tooltip=folium.Tooltip(tip),
-            ).add_to(fg_auth)
-        else:
-            folium.CircleMarker(
-                [a.geometry.y, a.geometry.x],
-                radius=7,
-                color=colour,
-                fill=True,
-                fill_opacity=0.2,
-                weight=3,
-                tooltip=folium.Tooltip(tip),
-            ).add_to(fg_auth)
-    fg_auth.add_to(m)
+    auth_names = _authority_names(result, lang)
+    auth_layer, auth_legend = _authorities_layer(result, lang)
+    cand_layers, cards = _candidate_layers(result, lang, auth_names)
+    layers: list[_GeoJsonLayer] = [auth_layer, *cand_layers]
+    layers += _coverage_layers(result, lang, isochrones)
+    excl = _exclusions_layer(result, lang)
+    if excl is not None:
+        layers.append(excl)
+    layers += _assignment_layers(result, lang, routes)
+    layers.append(_localities_layer(result, lang, auth_names))
+    layers += _chosen_layers(result, lang, cards)
+    for layer in layers:
+        layer.add_to(m)
 
-    # candidate cells, one layer per facility
-    for fac, res in result.results.items():
-        threshold = (
-            s.waste.coverage_threshold_min
-            if fac is Facility.WASTE_STATION
-            else s.truck.coverage_threshold_min
-        )
-        rk = res.ranking.set_index("site_id")
-        lo = float(np.nanmin(rk["score"])) if rk["score"].notna().any() else 0.0
-        feats = []
-        for _, c in cand.iterrows():
-            r = rk.loc[c["id"]]
-            score = float(r["score"]) if np.isfinite(r["score"]) else float("nan")
-            if r["excluded"]:
-                tip = f"{_e(c['id'])}: excluded — {_e(r['exclusion_reason'])}"
-            else:
-                main = (
-                    f"{_fmt(r['haul_tkm_per_year'])} t·km/yr"
-                    if fac is Facility.WASTE_STATION
-                    else f"{_fmt(r['truck_km_per_day'])} truck-km/day"
-                )
-                tip = (
-                    f"{_e(c['id'])}: rank {int(r['rank'])}, score {_fmt(score, 1)}<br>{main}<br>"
-                    f"{_fmt(100 * r['coverage_share'], 0)}% within {_fmt(threshold)} min"
-                )
-            feats.append(
-                {
-                    "type": "Feature",
-                    "geometry": c.geometry.__geo_interface__,
-                    "properties": {
-                        "site_id": _e(c["id"]),
-                        "tip": tip,
-                        "fill": _score_colour(score, lo),
-                    },
-                }
-            )
-        gj = folium.GeoJson(
-            {"type": "FeatureCollection", "features": feats},
-            name=f"Candidates: {FACILITY_LABEL[fac]}",
-            style_function=lambda f: {
-                "fillColor": f["properties"]["fill"],
-                "color": "#666",
-                "weight": 0.3,
-                "fillOpacity": 0.55,
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-            show=fac is Facility.WASTE_STATION,
-        )
-        gj.add_to(m)
-
-    # localities
-    fg_loc = folium.FeatureGroup(name="Localities (demand)", show=True)
-    for _, r in loc.iterrows():
-        radius = 2 + 0.04 * np.sqrt(max(float(r["residents"]), 0.0))
-        tip = (
-            f"<b>{_e(r['name'])}</b> ({_e(r.get('name_en', ''))})<br>"
-            f"residents: {_fmt(r['residents'])}<br>waste: {_fmt(r['tonnes_per_day'], 1)} t/day"
-            f"<br>trucks to park: {_fmt(r['trucks'], 1)}"
-        )
-        folium.CircleMarker(
-            [r.geometry.y, r.geometry.x],
-            radius=float(radius),
-            color="#333",
-            weight=1,
-            fill=True,
-            fill_color="#555",
-            fill_opacity=0.6,
-            tooltip=folium.Tooltip(tip),
-        ).add_to(fg_loc)
-    fg_loc.add_to(m)
-
-    # chosen sites and assignment lines
-    cxy = result.candidates.set_index("id").geometry.centroid.to_crs(WGS84)
-    lxy = loc.set_index("id").geometry
-    for fac, res in result.results.items():
-        fg = folium.FeatureGroup(name=f"Chosen: {FACILITY_LABEL[fac]}", show=True)
-        lines = folium.FeatureGroup(name=f"Assignments: {FACILITY_LABEL[fac]}", show=True)
-        rk = res.ranking.set_index("site_id")
-        for _, a in res.assignment.iterrows():
-            p, q = lxy.loc[a["locality_id"]], cxy.loc[a["site_id"]]
-            folium.PolyLine(
-                [[p.y, p.x], [q.y, q.x]],
-                color=FACILITY_COLOUR[fac],
-                weight=1.5,
-                opacity=0.6,
-                tooltip=folium.Tooltip(
-                    f"{_e(a['locality_id'])} → {_e(a['site_id'])}: {_fmt(a['km'], 1)} km, "
-                    f"{_fmt(a['minutes'], 0)} min"
-                ),
-            ).add_to(lines)
-        for sid in res.chosen:
-            q = cxy.loc[sid]
-            r = rk.loc[sid]
-            popup = (
-                f"<b>{_e(FACILITY_LABEL[fac])}</b><br>site {_e(sid)} — rank {int(r['rank'])}, "
-                f"score {_fmt(r['score'], 1)}<br>"
-                + (
-                    f"{_fmt(r['haul_tkm_per_year'])} t·km/yr, "
-                    f"{_fmt(r['haul_cost_ils_per_year'])} ILS/yr"
-                    if fac is Facility.WASTE_STATION
-                    else f"{_fmt(r['truck_km_per_day'])} truck-km/day"
-                )
-                + f"<br>{_fmt(100 * r['coverage_share'])}% within threshold; worst authority "
-                f"{_fmt(r['worst_authority_minutes'])} min"
-            )
-            folium.CircleMarker(
-                [q.y, q.x],
-                radius=11,
-                color="#000",
-                weight=2,
-                fill=True,
-                fill_color=FACILITY_COLOUR[fac],
-                fill_opacity=0.95,
-                popup=folium.Popup(popup, max_width=320),
-                tooltip=folium.Tooltip(f"{_e(FACILITY_LABEL[fac])} {_e(sid)}"),
-            ).add_to(fg)
-        lines.add_to(m)
-        fg.add_to(m)
-
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().html.add_child(Element(_title_block(result)))
-    m.get_root().html.add_child(Element(_legend()))
-    meta = MacroElement()
-    meta._template = Template(
-        '{% macro header(this, kwargs) %}<meta name="siting-meta" content=\''
-        + html.escape(
-            json.dumps(
-                {
-                    "scenario": s.name,
-                    "cost_model": result.costs.model,
-                    "approximate": result.costs.approximate,
-                    "chosen": {f.value: list(r.chosen) for f, r in result.results.items()},
-                },
-                ensure_ascii=True,
-            ),
-            quote=True,
-        )
-        + "'>{% endmacro %}"
+    fs = Fullscreen(
+        position="topright" if rtl else "topleft",
+        title=t("fullscreen", lang),
+        title_cancel=t("fullscreen_exit", lang),
     )
-    m.get_root().add_child(meta)
-    _number_ids(m.get_root())
+    fs.default_js = [("fullscreen", ASSETS["fullscreen"].cdn_url)]
+    fs.default_css = [("fullscreen_css", ASSETS["fullscreen_css"].cdn_url)]
+    fs.add_to(m)
+    _Controls(layers, lang).add_to(m)
+
+    fig.html.add_child(Element(_title_block(result, lang, date)), name="siting_title")
+    fig.html.add_child(
+        Element(_legend(result, lang, auth_legend, excl is not None)), name="siting_legend"
+    )
+    meta = {
+        "scenario": result.scenario.name,
+        "lang": lang.value,
+        "cost_model": result.costs.model,
+        "approximate": bool(result.costs.approximate),
+        "chosen": {f.value: [str(c) for c in r.chosen] for f, r in result.results.items()},
+        "layers": {layer.key: layer.n_features for layer in layers},
+    }
+    fig.header.add_child(
+        Element(f'<meta name="siting-meta" content="{_e(json.dumps(meta, ensure_ascii=True))}">'),
+        name="siting_meta",
+    )
+
+    b = _bounds(result)
+    m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
+    m.location = [(b[1] + b[3]) / 2, (b[0] + b[2]) / 2]
+    _number_ids(fig)
     return m
+
+
+def _bounds(result: RunResult) -> np.ndarray:
+    frames = [result.localities.to_crs(WGS84), result.candidates.to_crs(WGS84)]
+    b = np.vstack([f.total_bounds for f in frames])
+    return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
+
+
+def map_layers(m: folium.Map) -> dict[str, dict[str, Any]]:
+    """The GeoJSON (with its cards) of each layer of a map from :func:`build_map`, by key.
+
+    Keys: ``authorities``, ``localities``, ``candidates:<facility>``,
+    ``chosen:<facility>``, ``assignments:<facility>``, ``coverage:<facility>``
+    and ``exclusions``.  Card row labels are indexes into the layer's ``labels``.
+    """
+    return {el.key: el.data for el in m._children.values() if isinstance(el, _GeoJsonLayer)}
+
+
+def map_layer_counts(m: folium.Map) -> dict[str, int]:
+    """Features per layer of a map from :func:`build_map` (``{"localities": 60, …}``)."""
+    return {el.key: el.n_features for el in m._children.values() if isinstance(el, _GeoJsonLayer)}
+
+
+def map_html(
+    result: RunResult,
+    *,
+    lang: Lang | str = Lang.EN,
+    self_contained: bool = False,
+    routes: gpd.GeoDataFrame | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+    date: str | None = None,
+) -> str:
+    """The map as one HTML page.
+
+    Parameters
+    ----------
+    result, lang, routes, isochrones, date
+        As for :func:`build_map`.
+    self_contained : bool
+        Inline Leaflet and the fullscreen plugin (fetched once from the npm
+        registry and cached, see :mod:`siting._assets`) so the page makes no
+        request except for basemap tiles.  Otherwise they are linked from the
+        jsDelivr CDN.
+
+    Raises
+    ------
+    SitingError
+        With ``self_contained`` when the assets can be neither found in the cache
+        nor downloaded and verified.
+    """
+    page = build_map(result, lang=lang, routes=routes, isochrones=isochrones, date=date)
+    text = page.get_root().render()
+    if self_contained:
+        text = inline_assets(text)
+    return text

@@ -1,9 +1,27 @@
 """Write a run's outputs to a folder, atomically.
 
-``map.html``, ``ranking.csv``, ``solution.geojson`` and ``manifest.json`` are
-written into a temporary sibling folder first; only when all are written is
-it renamed into place, so a failed run never leaves partial files (and an
-existing result is replaced only by a complete one).
+============================  =========================================================
+file                          what
+============================  =========================================================
+``map.html``                  the interactive committee map (:mod:`siting.maps`); with
+                              ``self_contained`` every script and stylesheet is inlined
+``report.html``               one self-contained page: summary, ranking, charts, sources
+``map.png``, ``*.png``        static map and charts for print (:mod:`siting.figures`):
+                              ``cost_by_candidate.png``; ``rank_stability.png`` when the
+                              ranking has ``p_first``; ``tornado.png`` with sensitivity
+``ranking.csv``               one row per candidate and facility
+``sensitivity.csv``           the run's sensitivity table, when it has one
+``solution.geojson``          the chosen sites (WGS84)
+``result.gpkg``               every result layer at full resolution for QGIS (EPSG:2039):
+                              ``candidates_<facility>``, ``localities``, ``chosen_sites``,
+                              ``assignments``, ``authorities``, ``coverage``,
+                              ``exclusions`` (when present)
+``manifest.json``             inputs with hashes, parameters, cost model, versions, outputs
+============================  =========================================================
+
+Everything is written into a temporary sibling folder first; only when all are
+written is it renamed into place, so a failed run never leaves partial files
+(and an existing result is replaced only by a complete one).
 """
 
 from __future__ import annotations
@@ -25,13 +43,22 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.layers import WGS84
+from siting._i18n import Lang
+from siting.layers import METRIC_CRS, WGS84
 from siting.params import sources_table
 
 if TYPE_CHECKING:
+    from siting.layers import Region
     from siting.scenario import RunResult
 
-__all__ = ["atomic_dir", "sha256_file", "write_outputs"]
+__all__ = [
+    "atomic_dir",
+    "manifest",
+    "read_ranking",
+    "result_layers",
+    "sha256_file",
+    "write_outputs",
+]
 
 KEY_PACKAGES = (
     "numpy",
@@ -41,10 +68,16 @@ KEY_PACKAGES = (
     "shapely",
     "pyproj",
     "folium",
+    "matplotlib",
     "osmnx",
     "networkx",
     "highspy",
 )
+
+
+def _region(result: RunResult) -> Region:
+    """The region as run (with any extra members), falling back to the scenario's."""
+    return getattr(result, "region", None) or result.scenario.region
 
 
 def sha256_file(path: str | Path) -> str:
@@ -135,7 +168,9 @@ def _solution_layer(result: RunResult) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=result.candidates.crs).to_crs(WGS84)
 
 
-def manifest(result: RunResult, files: dict[str, Path]) -> dict[str, Any]:
+def manifest(
+    result: RunResult, files: dict[str, Path], *, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The run's provenance: inputs with hashes, parameters, cost model, versions, outputs."""
     s = result.scenario
     inputs = []
@@ -149,7 +184,7 @@ def manifest(result: RunResult, files: dict[str, Path]) -> dict[str, Any]:
     return _jsonable(
         {
             "scenario": s.name,
-            "region": s.region.name,
+            "region": _region(result).name,
             "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "cost_model": {
                 "name": result.costs.model,
@@ -158,7 +193,7 @@ def manifest(result: RunResult, files: dict[str, Path]) -> dict[str, Any]:
             },
             "seed": s.seed,
             "inputs": inputs,
-            "sources": list(s.region.sources),
+            "sources": list(_region(result).sources),
             "parameters": params,
             "results": {
                 f.value: {
@@ -172,6 +207,7 @@ def manifest(result: RunResult, files: dict[str, Path]) -> dict[str, Any]:
                 for f, r in result.results.items()
             },
             "notes": list(result.notes),
+            **(extra or {}),
             "versions": _versions(),
             "outputs": {name: sha256_file(p) for name, p in sorted(files.items())},
             "run_seconds": round(result.seconds, 3),
@@ -179,29 +215,240 @@ def manifest(result: RunResult, files: dict[str, Path]) -> dict[str, Any]:
     )
 
 
-def write_outputs(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write map, ranking, solution and manifest into ``out_dir`` atomically.
+def _gpkg_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns GeoPackage can store: booleans as 0/1 integers, objects as text."""
+    out = gdf.copy()
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        if pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype("int32")
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: None if v is None or v is pd.NA else str(v))
+    return out
+
+
+def result_layers(
+    result: RunResult,
+    *,
+    routes: gpd.GeoDataFrame | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Every result layer at full resolution in EPSG:2039, for a GeoPackage.
+
+    ``candidates_<facility>`` (geometry + that facility's full ranking),
+    ``localities`` (demand and assigned sites), ``chosen_sites``, ``assignments``
+    (road routes where given, straight lines otherwise), ``authorities`` (with
+    tonnes/day), ``coverage`` (isochrones or the crow-fly circles of the map) and
+    ``exclusions`` when the scenario has them.
+    """
+    import shapely
+
+    from siting.costs import metric_points
+    from siting.maps import coverage_radius_km
+
+    routes = routes if routes is not None else getattr(result, "routes", None)
+    isochrones = isochrones if isochrones is not None else getattr(result, "isochrones", None)
+    cand = result.candidates.to_crs(METRIC_CRS)
+    base = (
+        cand[["id", "name", cand.geometry.name]]
+        if "name" in cand.columns
+        else cand[["id", cand.geometry.name]]
+    )
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    site_pt = dict(
+        zip(cand["id"].astype(str), shapely.points(metric_points(cand, "candidates")), strict=True)
+    )
+    loc = result.localities.to_crs(METRIC_CRS).copy()
+    loc_pt = dict(zip(loc["id"].astype(str), loc.geometry, strict=True))
+    lines, cover = [], []
+    for fac, res in result.results.items():
+        rk = res.ranking.assign(site_id=res.ranking["site_id"].astype(str))
+        merged = base.assign(site_id=base["id"].astype(str)).merge(rk, on="site_id", how="left")
+        layers[f"candidates_{fac.value}"] = gpd.GeoDataFrame(
+            merged.drop(columns=["id"]), geometry=cand.geometry.name, crs=METRIC_CRS
+        )
+        a = res.assignment.set_index(res.assignment["locality_id"].astype(str))
+        ids = loc["id"].astype(str)
+        loc[f"{fac.value}_site"] = ids.map(a["site_id"].astype(str)).to_numpy()
+        loc[f"{fac.value}_km"] = ids.map(a["km"]).to_numpy()
+        loc[f"{fac.value}_minutes"] = ids.map(a["minutes"]).to_numpy()
+        route_geom: dict[tuple[str, str], Any] = {}
+        if routes is not None and len(routes):
+            r = routes.to_crs(METRIC_CRS)
+            if "facility" in r.columns:
+                r = r[r["facility"].astype(str) == fac.value]
+            route_geom = {
+                (str(x), str(y)): g
+                for x, y, g in zip(r["locality_id"], r["site_id"], r.geometry, strict=True)
+            }
+        for _, row in res.assignment.iterrows():
+            lid, sid = str(row["locality_id"]), str(row["site_id"])
+            geom = route_geom.get((lid, sid))
+            lines.append(
+                {
+                    "facility": fac.value,
+                    "locality_id": lid,
+                    "site_id": sid,
+                    "km": float(row["km"]),
+                    "minutes": float(row["minutes"]),
+                    "weight": float(row["weight"]),
+                    "route": "road" if geom is not None else "straight line",
+                    "geometry": geom
+                    if geom is not None
+                    else shapely.LineString([loc_pt[lid], site_pt[sid]]),
+                }
+            )
+        threshold = float(
+            result.scenario.waste.coverage_threshold_min
+            if fac.value == "waste_station"
+            else result.scenario.truck.coverage_threshold_min
+        )
+        radius = coverage_radius_km(result, threshold)
+        for sid in res.chosen:
+            if isochrones is None and radius is not None:
+                cover.append(
+                    {
+                        "facility": fac.value,
+                        "site_id": str(sid),
+                        "minutes": threshold,
+                        "kind": "crow-fly circle (approximate)",
+                        "geometry": site_pt[str(sid)].buffer(radius * 1000.0, quad_segs=64),
+                    }
+                )
+    layers["localities"] = loc
+    layers["chosen_sites"] = _solution_layer(result).to_crs(METRIC_CRS)
+    layers["assignments"] = gpd.GeoDataFrame(lines, geometry="geometry", crs=METRIC_CRS)
+    auth = _region(result).authorities.to_crs(METRIC_CRS).copy()
+    tpd = loc.groupby(loc["authority_id"].astype(int))["tonnes_per_day"].sum()
+    auth["tonnes_per_day"] = auth["id"].astype(int).map(tpd).to_numpy()
+    layers["authorities"] = auth
+    if isochrones is not None and len(isochrones):
+        layers["coverage"] = isochrones.to_crs(METRIC_CRS).assign(kind="isochrone")
+    elif cover:
+        layers["coverage"] = gpd.GeoDataFrame(cover, geometry="geometry", crs=METRIC_CRS)
+    ex = result.scenario.exclusions
+    if ex is not None and len(ex):
+        layers["exclusions"] = ex.to_crs(METRIC_CRS)
+    return layers
+
+
+def _write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
+    for name, gdf in layers.items():
+        _gpkg_frame(gdf).to_file(path, layer=name, driver="GPKG")
+
+
+def _sensitivity(result: RunResult) -> pd.DataFrame | None:
+    table = getattr(result, "sensitivity", None)
+    return table if isinstance(table, pd.DataFrame) else None
+
+
+def write_outputs(
+    result: RunResult,
+    out_dir: str | Path,
+    *,
+    lang: Lang | str | None = None,
+    self_contained: bool = False,
+    routes: gpd.GeoDataFrame | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+    top_n: int = 10,
+) -> dict[str, Path]:
+    """Write every output of a run into ``out_dir`` atomically (table in the module docstring).
+
+    Parameters
+    ----------
+    result : RunResult
+    out_dir : str or Path
+        Replaced only when every file was written.
+    lang : {"en", "he"}, optional
+        Language of the map, the report and the charts (default: the scenario's ``lang``).
+    self_contained : bool
+        Inline Leaflet in ``map.html`` (fetched once from the npm registry, see
+        :mod:`siting._assets`).
+    routes, isochrones : GeoDataFrame, optional
+        Road routes and drive-time polygons to draw (see :func:`siting.maps.build_map`).
+    top_n : int
+        Rows of the report's ranking table per facility.
 
     Returns
     -------
     dict
         Output name → final path.
-    """
-    from siting.maps import build_map
 
+    Raises
+    ------
+    SitingError
+        With ``self_contained`` when the map's scripts cannot be fetched (nothing is written).
+    """
+    from siting import maps
+    from siting.figures import all_figures
+    from siting.report import build_report
+
+    lang = Lang.parse(lang or getattr(result.scenario, "lang", None) or Lang.EN)
     out_dir = Path(out_dir)
-    names = ["map.html", "ranking.csv", "solution.geojson"]
+    date = maps.run_date()
+    if self_contained:  # fail before anything is written if the scripts cannot be had
+        from siting._assets import PACKAGES, fetch_package
+
+        for pkg in PACKAGES:
+            fetch_package(pkg)
     with atomic_dir(out_dir) as tmp:
-        build_map(result).save(str(tmp / "map.html"))
+        files: dict[str, Path] = {}
+
+        def put(name: str, data: str | bytes) -> None:
+            path = tmp / name
+            if isinstance(data, str):
+                path.write_text(data, encoding="utf-8", newline="\n")
+            else:
+                path.write_bytes(data)
+            files[name] = path
+
+        page = maps.build_map(result, lang=lang, routes=routes, isochrones=isochrones, date=date)
+        text = page.get_root().render()
+        if self_contained:
+            from siting._assets import inline_assets
+
+            text = inline_assets(text)
+        put("map.html", text)
         ranking = result.ranking
         ranking.to_csv(tmp / "ranking.csv", index=False, float_format="%.6g", lineterminator="\n")
+        files["ranking.csv"] = tmp / "ranking.csv"
+        sens = _sensitivity(result)
+        if sens is not None:
+            sens.to_csv(
+                tmp / "sensitivity.csv", index=False, float_format="%.6g", lineterminator="\n"
+            )
+            files["sensitivity.csv"] = tmp / "sensitivity.csv"
         _solution_layer(result).to_file(tmp / "solution.geojson", driver="GeoJSON")
-        files = {n: tmp / n for n in names}
+        files["solution.geojson"] = tmp / "solution.geojson"
+        _write_gpkg(
+            result_layers(result, routes=routes, isochrones=isochrones), tmp / "result.gpkg"
+        )
+        files["result.gpkg"] = tmp / "result.gpkg"
+        figures = all_figures(result, lang=lang)
+        for name, png in figures.items():
+            put(name, png)
+        listed = [*files, "report.html", "manifest.json"]
+        put(
+            "report.html",
+            build_report(result, lang=lang, figures=figures, files=listed, top_n=top_n, date=date),
+        )
+        extra: dict[str, Any] = {"lang": lang.value, "self_contained": bool(self_contained)}
+        if self_contained:
+            from siting._assets import ASSETS
+
+            extra["inlined_assets"] = sorted(
+                {
+                    f"{a.package.name}@{a.package.version} sha256:{a.package.sha256}"
+                    for a in ASSETS.values()
+                }
+            )
         (tmp / "manifest.json").write_text(
-            json.dumps(manifest(result, files), indent=2, ensure_ascii=False) + "\n",
+            json.dumps(manifest(result, files, extra=extra), indent=2, ensure_ascii=False) + "\n",
             encoding="utf-8",
         )
-    return {n: out_dir / n for n in [*names, "manifest.json"]}
+        names = [*files, "manifest.json"]
+    return {n: out_dir / n for n in names}
 
 
 def read_ranking(path: str | Path) -> pd.DataFrame:

@@ -56,9 +56,13 @@ def test_ranking_recomputed_independently(outputs):
     assert n["waste_station"] == n["truck_lot"] > 300  # one row per candidate and facility
     ws = rk[rk["facility"] == "waste_station"]
     best = ws.loc[ws["rank"] == 1].iloc[0]
-    # the chosen site is the eligible site with the least tonne-km
-    assert best["haul_tkm_per_year"] == pytest.approx(
-        ws.loc[~ws["excluded"], "haul_tkm_per_year"].min()
+    # the chosen site is the top weighted score; score = Σ contributions
+    assert best["chosen"]
+    assert best["score"] == pytest.approx(ws.loc[~ws["excluded"], "score"].max())
+    contrib = ws.filter(like="contrib_").dropna(axis=1, how="all")
+    assert len(contrib.columns) >= 4
+    np.testing.assert_allclose(
+        contrib.sum(axis=1)[~ws["excluded"]], ws["score"][~ws["excluded"]], rtol=1e-5
     )
     assert ws.loc[ws["excluded"], "rank"].isna().all()
     assert (ws.loc[ws["excluded"], "exclusion_reason"].str.len() > 0).all()
@@ -68,7 +72,16 @@ def test_ranking_recomputed_independently(outputs):
     km = np.hypot(xy[:, 0] - site.x, xy[:, 1] - site.y) / 1000 * 1.3
     assert float(t_year @ km) == pytest.approx(best["haul_tkm_per_year"], rel=1e-4)
     assert sol[sol["facility"] == "waste_station"]["site_id"].iloc[0] == best["site_id"]
-    assert best["score"] == pytest.approx(100)
+    # saving against the status quo (every authority hauls to Afula, ITM 228610/724720) at
+    # 1 ILS per t·km; the station's transfer leg by 20 t trailers costs 10/20 of that
+    afula = np.array([228_610.0, 724_720.0])
+    sq = float(t_year @ (np.hypot(*(xy - afula).T) / 1000 * 1.3))
+    transfer = t_year.sum() * np.hypot(site.x - afula[0], site.y - afula[1]) / 1000 * 1.3 * 0.5
+    assert best["saving_ils_per_year"] == pytest.approx(
+        sq - float(t_year @ km) - transfer, rel=1e-4
+    )
+    assert 0 < best["p_first"] <= 1
+    assert ws.loc[~ws["excluded"], "p_first"].sum() == pytest.approx(1.0, abs=1e-3)
     # two truck lots chosen, both eligible
     tl = sol[sol["facility"] == "truck_lot"]["site_id"]
     assert len(tl) == 2
@@ -76,17 +89,23 @@ def test_ranking_recomputed_independently(outputs):
 
 
 def test_map_shows_the_result(outputs):
+    import html as html_lib
+    import re
+
     html = (outputs / "map.html").read_text(encoding="utf-8")
     sol = gpd.read_file(outputs / "solution.geojson")
     for sid in sol["site_id"]:
         assert f"site {sid} — rank" in html
     assert "APPROXIMATE" in html
     assert "אשכול רשויות מישור החוף" in html
-    # one circle per member locality with its name in the tooltip
+    # one circle per member locality, its name in the feature data (shown with textContent)
     member_locs = default_scenario().region.member_localities()
+    meta = re.search(r'<meta name="siting-meta" content="([^"]+)">', html).group(1)
+    layers = json.loads(html_lib.unescape(meta))["layers"]
+    assert layers["localities"] == len(member_locs)
+    assert layers["authorities"] == 15  # 10 members + 5 neighbours
     for name in member_locs["name"].head(10):
-        assert f"<b>{name}</b>" in html
-    assert html.count("L.circleMarker(") >= len(member_locs) + 15  # localities + authorities
+        assert json.dumps(name, ensure_ascii=False) in html
     assert "Data sources" in html
 
 

@@ -1,0 +1,257 @@
+"""Labels of the committee outputs in English and Hebrew, and number formatting.
+
+The map, the charts and the report take ``lang`` (:class:`Lang`); every fixed
+label they print comes from :data:`LABELS` so the two languages stay in step.
+Text that comes from data (names, notes, sources, exclusion reasons) is not
+translated: it is shown as given, HTML-escaped.
+
+Examples
+--------
+>>> t("rank", "he")
+'דירוג'
+>>> Lang.parse("EN") is Lang.EN
+True
+>>> fmt_number(1234567.8)
+'1,234,568'
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from typing import Any
+
+__all__ = ["LABELS", "Lang", "column_label", "fmt_number", "fmt_value", "t"]
+
+
+class Lang(enum.StrEnum):
+    """Language of the committee outputs."""
+
+    EN = "en"
+    HE = "he"
+
+    @classmethod
+    def parse(cls, value: str | Lang) -> Lang:
+        """Return the member for ``value`` or raise listing the valid values."""
+        if isinstance(value, Lang):
+            return value
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            valid = ", ".join(m.value for m in cls)
+            raise ValueError(f"unknown language {value!r}; valid: {valid}") from None
+
+    @property
+    def dir(self) -> str:
+        """Text direction: ``"rtl"`` for Hebrew, ``"ltr"`` otherwise."""
+        return "rtl" if self is Lang.HE else "ltr"
+
+
+# key -> (English, Hebrew)
+LABELS: dict[str, tuple[str, str]] = {
+    # facilities
+    "waste_station": ("Waste-sorting station", "תחנת מיון פסולת"),
+    "truck_lot": ("Truck parking lot", "חניון משאיות"),
+    # layers
+    "layer_authorities": ("Authorities", "רשויות"),
+    "layer_authorities_points": (
+        "Authorities (points: boundaries not embedded)",
+        "רשויות (נקודות: אין גבולות שיפוט)",
+    ),
+    "layer_localities": ("Localities (demand)", "יישובים (ביקוש)"),
+    "layer_candidates": ("Candidate sites", "אתרים מועמדים"),
+    "layer_chosen": ("Chosen", "נבחר"),
+    "layer_assignments": ("Assignments", "שיוך יישובים"),
+    "layer_routes": ("road routes", "מסלולי כביש"),
+    "layer_straight": ("straight lines", "קווים ישרים"),
+    "layer_coverage": ("Coverage", "כיסוי"),
+    "layer_exclusions": ("Exclusion zones", "אזורים אסורים"),
+    # title block
+    "scenario": ("scenario", "תרחיש"),
+    "date": ("date", "תאריך"),
+    "cost_model": ("Cost model", "מודל עלות"),
+    "approximate_warning": (
+        "APPROXIMATE: travel costs are straight-line distance × circuity, not road routes.",
+        "משוער (APPROXIMATE): עלויות הנסיעה הן מרחק אווירי × מקדם עקמומיות, לא מסלולי כביש.",
+    ),
+    "notes": ("Approximations and notes", "הנחות והערות"),
+    "sources": ("Data sources", "מקורות נתונים"),
+    "basemap": (
+        "Basemap © OpenStreetMap contributors (needs internet; the rest of the map works offline).",
+        "מפת רקע © תורמי OpenStreetMap (דורשת אינטרנט; שאר המפה עובדת גם בלי).",
+    ),
+    "chosen": ("chosen", "נבחר"),
+    "fullscreen": ("Full screen", "מסך מלא"),
+    "fullscreen_exit": ("Exit full screen", "יציאה ממסך מלא"),
+    "site": ("site", "אתר"),
+    "sites": ("sites", "אתרים"),
+    # legend
+    "legend": ("Legend", "מקרא"),
+    "score_low": ("low", "נמוך"),
+    "score_high": ("high", "גבוה"),
+    "legend_score": ("candidate score", "ציון אתר מועמד"),
+    "legend_excluded": ("excluded (reason in popup)", "נפסל (הסיבה בחלונית)"),
+    "legend_locality": ("locality, area ∝ residents", "יישוב, שטח ∝ תושבים"),
+    "legend_authority": ("authority, colour = tonnes/day", "רשות, צבע = טון ליום"),
+    "legend_member": ("member", "חברה באשכול"),
+    "legend_neighbour": ("neighbour (not a member)", "שכנה (לא חברה)"),
+    "legend_points_note": (
+        "Authorities are drawn as points (population-weighted centre of their localities): "
+        "jurisdiction boundaries are not in the embedded data.",
+        "הרשויות מוצגות כנקודות (מרכז משוקלל אוכלוסייה של יישוביהן): גבולות השיפוט אינם "
+        "בנתונים המובנים.",
+    ),
+    "legend_coverage_buffer": (
+        "≈ within {t} min (circle: crow-fly, approximate)",
+        "≈ בטווח {t} דק׳ (עיגול: מרחק אווירי, משוער)",
+    ),
+    "coverage_short": ("≈ {t} min, approximate", "≈ {t} דק׳, משוער"),
+    "coverage_short_iso": ("{t} min", "{t} דק׳"),
+    "unit_tkm_year": ("tonne-km/yr", "טון-ק״מ לשנה"),
+    "unit_ils_year": ("ILS/yr", "₪ לשנה"),
+    "unit_truck_km_day": ("truck-km/day", "משאית-ק״מ ליום"),
+    "legend_coverage_iso": ("within {t} min (isochrone)", "בטווח {t} דק׳ (איזוכרון)"),
+    "legend_assignment": ("locality → assigned site", "יישוב ← האתר שאליו שויך"),
+    # popups
+    "rank": ("Rank", "דירוג"),
+    "rank_of": ("{rank} of {n}", "{rank} מתוך {n}"),
+    "score": ("Score", "ציון"),
+    "excluded": ("excluded", "נפסל"),
+    "reason": ("Reason", "סיבה"),
+    "member": ("member", "חברה באשכול"),
+    "neighbour": ("neighbour (not a member)", "שכנה (לא חברה באשכול)"),
+    "status": ("Status", "מעמד"),
+    "residents": ("Residents", "תושבים"),
+    "localities": ("Localities", "יישובים"),
+    "authority": ("Authority", "רשות"),
+    "tonnes_per_day": ("Waste, tonnes/day", "פסולת, טון ליום"),
+    "kg_per_capita_day": ("Waste, kg/person/day", "פסולת, ק״ג לנפש ליום"),
+    "trucks": ("Trucks to park", "משאיות לחניה"),
+    "assigned_to": ("{facility}", "{facility}"),
+    "assigned_value": ("{site}: {km} km, {min} min", "{site}: {km} ק״מ, {min} דק׳"),
+    "km": ("km", "ק״מ"),
+    "min": ("min", "דק׳"),
+    "coverage_zone": ("Coverage of {site}", "כיסוי של {site}"),
+    "approximate": ("approximate", "משוער"),
+    "exclusion": ("Exclusion", "אזור אסור"),
+    "buffer_m": ("Buffer, m", "רצועת חיץ, מ׳"),
+    # ranking columns
+    "col_haul_tkm_per_year": ("Haul, tonne-km/yr", "הובלה, טון-ק״מ לשנה"),
+    "col_haul_cost_ils_per_year": ("Haul cost, ILS/yr", "עלות הובלה, ₪ לשנה"),
+    "col_saving_ils_per_year": ("Saving vs today, ILS/yr", "חיסכון לעומת היום, ₪ לשנה"),
+    "col_truck_km_per_day": ("Driver access, truck-km/day", "נסיעת נהגים, משאית-ק״מ ליום"),
+    "col_coverage_share": ("Demand within {t} min", "ביקוש בטווח {t} דק׳"),
+    "col_residents_within": ("Residents within {t} min", "תושבים בטווח {t} דק׳"),
+    "col_mean_minutes": ("Mean travel time, min", "זמן נסיעה ממוצע, דק׳"),
+    "col_worst_authority_minutes": (
+        "Worst authority's mean time, min",
+        "זמן ממוצע ברשות המרוחקת ביותר, דק׳",
+    ),
+    "col_area_m2": ("Area, m²", "שטח, מ״ר"),
+    "col_nearest_built_up_m": ("Distance to built-up area, m", "מרחק משטח בנוי, מ׳"),
+    "col_p_first": ("Probability of ranking first", "הסתברות לדירוג ראשון"),
+    "col_authority_id": ("Authority", "רשות"),
+    "col_transfer_tkm_per_year": ("Transfer haul, tonne-km/yr", "הובלת העברה, טון-ק״מ לשנה"),
+    "col_transfer_cost_ils_per_year": ("Transfer cost, ILS/yr", "עלות העברה, ₪ לשנה"),
+    "col_total_cost_ils_per_year": ("Total haul cost, ILS/yr", "עלות הובלה כוללת, ₪ לשנה"),
+    "col_status_quo_cost_ils_per_year": ("Cost today, ILS/yr", "עלות היום, ₪ לשנה"),
+    "col_mean_driver_km": ("Mean driver distance, km", "מרחק נהג ממוצע, ק״מ"),
+    "col_worst_authority_driver_km": (
+        "Worst authority's driver distance, km",
+        "מרחק נהג ברשות המרוחקת ביותר, ק״מ",
+    ),
+    "col_access_road_m": ("Distance to a main road, m", "מרחק מכביש ראשי, מ׳"),
+    "col_required_area_m2": ("Required area, m²", "שטח נדרש, מ״ר"),
+    "col_area_ratio": ("Area / required area", "שטח / שטח נדרש"),
+    "col_nearest_locality_id": ("Nearest locality", "היישוב הקרוב"),
+    "col_rank_interval": ("Rank, 90% interval", "דירוג, טווח 90%"),
+    "col_best_score": ("Best site's score", "ציון האתר הטוב ביותר"),
+    "col_cost": ("cost", "עלות"),
+    "col_coverage": ("coverage", "כיסוי"),
+    "col_equity": ("equity between authorities", "שוויון בין רשויות"),
+    "col_nuisance": ("distance from homes", "מרחק ממגורים"),
+    "col_area": ("plot area", "שטח המגרש"),
+    "col_driver_distance": ("driver distance", "מרחק נהגים"),
+    "col_access": ("road access", "נגישות לכביש"),
+    "contrib": ("Contribution: {criterion}", "תרומה: {criterion}"),
+    # report and charts
+    "report_title": ("Siting report", "דוח איתור אתרים"),
+    "summary": ("Summary", "תקציר"),
+    "ranking_top": ("Ranking: top {n}", "דירוג: {n} המובילים"),
+    "charts": ("Charts", "תרשימים"),
+    "open_map": ("Open the interactive map", "פתחו את המפה האינטראקטיבית"),
+    "chart_map": ("Map of the result", "מפת התוצאה"),
+    "chart_cost": ("Cost by candidate", "עלות לפי אתר מועמד"),
+    "chart_rank_stability": ("Rank stability", "יציבות הדירוג"),
+    "chart_tornado": ("Sensitivity (one parameter at a time)", "רגישות (פרמטר אחד בכל פעם)"),
+    "objective": ("Objective", "פונקציית מטרה"),
+    "solver": ("Solver", "פותר"),
+    "candidates_n": ("Candidates", "אתרים מועמדים"),
+    "eligible_n": ("eligible", "כשירים"),
+    "best_site": ("Best site", "האתר הטוב ביותר"),
+    "site_id": ("Site", "אתר"),
+    "baseline": ("baseline", "בסיס"),
+    "parameter": ("Parameter", "פרמטר"),
+    "low_value": ("low value", "ערך נמוך"),
+    "high_value": ("high value", "ערך גבוה"),
+    "files": ("Files", "קבצים"),
+    "generated_by": ("Generated by siting {version}", "הופק ע״י siting {version}"),
+}
+
+
+def t(key: str, lang: Lang | str, **kwargs: Any) -> str:
+    """The label ``key`` in ``lang``, formatted with ``kwargs``.
+
+    Unknown keys raise ``KeyError`` so a missing translation fails loudly in tests.
+    """
+    en, he = LABELS[key]
+    text = he if Lang.parse(lang) is Lang.HE else en
+    return text.format(**kwargs) if kwargs else text
+
+
+def column_label(column: str, lang: Lang | str, **kwargs: Any) -> str:
+    """A human label for a ranking column (generic for unknown columns).
+
+    ``contrib_<criterion>`` becomes "Contribution: <criterion's label>".
+    """
+    if column.startswith("contrib_"):
+        crit = column.removeprefix("contrib_")
+        return t("contrib", lang, criterion=column_label(crit, lang, **kwargs))
+    key = f"col_{column}"
+    if key in LABELS:
+        return t(key, lang, **kwargs)
+    return column.replace("_", " ")
+
+
+def fmt_number(value: Any, digits: int = 0) -> str:
+    """``1,234.5``-style number; ``–`` for missing or non-finite values."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(x):
+        return "–"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_value(column: str, value: Any) -> str:  # noqa: PLR0911 (one return per unit)
+    """Format a ranking value by its column's unit (shares as %, money/tonne-km as integers)."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(x):
+        return "–"
+    if column.endswith("_share") or column in {"p_first", "coverage_share"}:
+        return f"{100 * x:.0f}%"
+    if column.startswith("contrib_") or column == "score":
+        return fmt_number(x, 1)
+    if "minutes" in column or column.endswith("_min"):
+        return fmt_number(x, 1)
+    if abs(x) >= 100 or x == int(x):
+        return fmt_number(x, 0)
+    return f"{x:.3g}"
