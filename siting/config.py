@@ -42,7 +42,13 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from siting.errors import ScenarioError
-from siting.params import CandidateParams, CrowFlyParams, TruckParams, WasteParams
+from siting.params import (
+    CandidateParams,
+    CrowFlyParams,
+    SensitivityParams,
+    TruckParams,
+    WasteParams,
+)
 
 __all__ = [
     "CostModelKind",
@@ -50,6 +56,7 @@ __all__ = [
     "build_scenario",
     "load_scenario",
     "parse_scenario",
+    "scenario_from_file",
 ]
 
 
@@ -153,7 +160,13 @@ class ScenarioFile(_Strict):
     candidates: CandidatesSpec = Field(default_factory=CandidatesSpec)
     waste_station: dict[str, Any] = Field(default_factory=dict)
     truck_lots: dict[str, Any] = Field(default_factory=dict)
-    weights: dict[str, Any] = Field(default_factory=dict)
+    weights: dict[Literal["waste_station", "truck_lot"], dict[str, Any]] = Field(
+        default_factory=dict,
+        description="per facility: {criterion = weight} or {ahp = {criteria, matrix}}",
+    )
+    weight_ranges: dict[Literal["waste_station", "truck_lot"], dict[str, tuple[float, float]]] = (
+        Field(default_factory=dict, description="per facility: {criterion = [low, high]}")
+    )
     sensitivity: dict[str, Any] = Field(default_factory=dict)
     outputs: OutputsSpec = Field(default_factory=OutputsSpec)
     facilities: list[Literal["waste_station", "truck_lot"]] = ["waste_station", "truck_lot"]
@@ -167,6 +180,49 @@ class ScenarioFile(_Strict):
     @classmethod
     def _trucks(cls, v: dict[str, Any]) -> dict[str, Any]:
         return _check_params(TruckParams, v)
+
+    @pydantic.field_validator("sensitivity")
+    @classmethod
+    def _sensitivity(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_params(SensitivityParams, v)
+
+    @pydantic.field_validator("weights")
+    @classmethod
+    def _weights(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for fac, spec in v.items():
+            _weight_set(fac, spec)  # raises ValueError naming the criteria
+        return v
+
+    @pydantic.field_validator("weight_ranges")
+    @classmethod
+    def _ranges(
+        cls, v: dict[str, dict[str, tuple[float, float]]]
+    ) -> dict[str, dict[str, tuple[float, float]]]:
+        from siting.criteria import CRITERIA
+        from siting.layers import Facility
+
+        for fac, ranges in v.items():
+            valid = [c.name for c in CRITERIA[Facility(fac)]]
+            unknown = sorted(set(ranges) - set(valid))
+            if unknown:
+                raise ValueError(f"{fac}: unknown criteria {unknown}; valid: {', '.join(valid)}")
+            bad = {k: r for k, r in ranges.items() if not 0 <= r[0] <= r[1]}
+            if bad:
+                raise ValueError(f"{fac}: each range must be [low, high] with 0 <= low <= high")
+        return v
+
+
+def _weight_set(facility: str, spec: dict[str, Any]) -> Any:
+    """The :class:`~siting.weights.WeightSet` of a ``[weights.<facility>]`` table."""
+    from siting.criteria import CRITERIA
+    from siting.layers import Facility
+    from siting.weights import WeightSet
+
+    valid = [c.name for c in CRITERIA[Facility(facility)]]
+    try:
+        return WeightSet.from_spec(spec, valid=valid)
+    except ScenarioError as err:
+        raise ValueError(f"{facility}: {str(err).removeprefix('weights: ')}") from None
 
 
 def _check_params(cls: type, values: dict[str, Any]) -> dict[str, Any]:
@@ -277,6 +333,21 @@ def load_scenario(path: str | Path) -> ScenarioFile:
     return parse_scenario(text, source=str(path), base_dir=path.parent)
 
 
+def scenario_from_file(path: str | Path) -> Any:
+    """Validate a scenario file, then build its :class:`~siting.scenario.Scenario`.
+
+    The scenario keeps the file's text and path for the run's manifest.
+    """
+    path = Path(path)
+    spec = load_scenario(path)
+    scenario = build_scenario(spec, base_dir=path.parent)
+    return dataclasses.replace(
+        scenario,
+        scenario_text=path.read_text(encoding="utf-8"),
+        scenario_file=str(path.resolve()),
+    )
+
+
 def build_scenario(spec: ScenarioFile, *, base_dir: Path | None = None) -> Any:
     """Turn a validated :class:`ScenarioFile` into a runnable Scenario (loads the layers)."""
     from siting.layers import (
@@ -297,7 +368,7 @@ def build_scenario(spec: ScenarioFile, *, base_dir: Path | None = None) -> Any:
         folder = embedded_data_dir() / r.embedded
         inputs += [str(folder / "authorities.csv"), str(folder / "localities.csv")]
     elif r.cluster:
-        from siting.sources import region_from_cluster  # type: ignore[attr-defined]
+        from siting.sources import region_from_cluster
 
         region = region_from_cluster(
             r.cluster,
@@ -319,7 +390,7 @@ def build_scenario(spec: ScenarioFile, *, base_dir: Path | None = None) -> Any:
 
     c = spec.costs
     if c.model is CostModelKind.NETWORK:
-        from siting import network  # type: ignore[attr-defined]
+        from siting import network
 
         graph = network.load_osm(base / str(c.network))
         cost_model: Any = network.NetworkCostModel(graph)
@@ -361,6 +432,9 @@ def build_scenario(spec: ScenarioFile, *, base_dir: Path | None = None) -> Any:
         search=search,
         candidates=candidates,
         exclusions=exclusions,
+        sensitivity=SensitivityParams(**spec.sensitivity),
+        weights={Facility(f): _weight_set(f, w) for f, w in spec.weights.items()},
+        weight_ranges={Facility(f): dict(r) for f, r in spec.weight_ranges.items()},
         facilities=tuple(Facility(f) for f in spec.facilities),
         lang=spec.outputs.lang,
         seed=spec.seed,

@@ -177,15 +177,28 @@ def manifest(
     for path in s.inputs:
         p = Path(path)
         inputs.append({"path": str(p), "sha256": sha256_file(p) if p.exists() else None})
-    params = sources_table(s.waste, s.truck, s.search)
+    params = sources_table(s.waste, s.truck, s.search, s.scoring, s.sensitivity)
     cm_params = getattr(s.cost_model, "params", None)
     if cm_params is not None:
         params += sources_table(cm_params)
+    weights = {}
+    for fac in result.results:
+        ws = s.weight_set(fac)
+        weights[fac.value] = {
+            "method": ws.method,
+            "weights": ws.as_dict(),
+            **({"consistency_ratio": ws.ahp.cr} if ws.ahp is not None else {}),
+        }
+    from siting.maps import run_date
+
     return _jsonable(
         {
             "scenario": s.name,
+            "scenario_file": s.scenario_file,
+            "scenario_text": s.scenario_text or None,
             "region": _region(result).name,
             "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "run_date": run_date(),
             "cost_model": {
                 "name": result.costs.model,
                 "description": result.costs.description,
@@ -195,6 +208,7 @@ def manifest(
             "inputs": inputs,
             "sources": list(_region(result).sources),
             "parameters": params,
+            "weights": weights,
             "results": {
                 f.value: {
                     "chosen": list(r.chosen),
@@ -333,9 +347,22 @@ def result_layers(
     return layers
 
 
-def _write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
-    for name, gdf in layers.items():
-        _gpkg_frame(gdf).to_file(path, layer=name, driver="GPKG")
+def _write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path, *, date: str) -> None:
+    """Write the layers; GDAL's ``last_change`` stamps are pinned to the run date.
+
+    GeoPackage records the time each table was written; pinning it (GDAL's
+    ``OGR_CURRENT_DATE``) makes the file byte-identical when a run is repeated.
+    """
+    import pyogrio
+
+    key = "OGR_CURRENT_DATE"
+    before = pyogrio.get_gdal_config_option(key)
+    pyogrio.set_gdal_config_options({key: f"{date}T00:00:00.000Z"})
+    try:
+        for name, gdf in layers.items():
+            _gpkg_frame(gdf).to_file(path, layer=name, driver="GPKG")
+    finally:
+        pyogrio.set_gdal_config_options({key: before})
 
 
 def _sensitivity(result: RunResult) -> pd.DataFrame | None:
@@ -422,7 +449,9 @@ def write_outputs(
         _solution_layer(result).to_file(tmp / "solution.geojson", driver="GeoJSON")
         files["solution.geojson"] = tmp / "solution.geojson"
         _write_gpkg(
-            result_layers(result, routes=routes, isochrones=isochrones), tmp / "result.gpkg"
+            result_layers(result, routes=routes, isochrones=isochrones),
+            tmp / "result.gpkg",
+            date=date,
         )
         files["result.gpkg"] = tmp / "result.gpkg"
         figures = all_figures(result, lang=lang)

@@ -97,6 +97,11 @@ class Scenario:
         ``"en"`` or ``"he"`` for maps.
     seed : int
         Seeds every random draw (weight Monte Carlo).
+    inputs : tuple of str
+        Files read (hashed into the manifest).
+    scenario_text, scenario_file : str
+        The scenario file's text and path (``""``/``None`` for a scenario built in code);
+        ``siting run --manifest`` re-runs from them.
     """
 
     name: str
@@ -116,6 +121,8 @@ class Scenario:
     lang: str = "en"
     seed: int = 20261123
     inputs: tuple[str, ...] = ()  # files read, for the manifest
+    scenario_text: str = ""  # the scenario file's text (or its validated JSON), for the manifest
+    scenario_file: str | None = None  # where it was read from
 
     def effective_region(self) -> Region:
         """The region with ``extra_members`` joined."""

@@ -1,0 +1,189 @@
+"""The CLI's commands other than a plain `siting run`: scenario files, validate, compare,
+re-running a manifest, regions, help texts and exit codes (run in-process via `main`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from siting.cli import EXIT_DIFFERS, main
+from tests.conftest import require_shared
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def _siting(capsys, *args: str) -> tuple[int, str, str]:
+    """Run `siting ARGS` in-process; (exit code, stdout, stderr)."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _scenario(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "s.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+SMALL = """
+name = "small"
+seed = 7
+[region]
+embedded = "mishor-hahof"
+[candidates]
+cell_m = 2500
+[sensitivity]
+n_draws = 50
+[weights.waste_station]
+cost = 1
+nuisance = 1
+"""
+
+
+@pytest.mark.parametrize(
+    "cmd", [[], ["run"], ["compare"], ["validate"], ["regions"], ["network", "fetch"]]
+)
+def test_every_command_has_help_with_an_example(capsys, cmd):
+    code, out, _ = _siting(capsys, *cmd, "--help")
+    assert code == 0
+    assert "Usage:" in out
+    if cmd and cmd != ["network"]:
+        assert "Example" in out
+
+
+def test_validate_examples_and_a_bad_file(capsys, tmp_path):
+    code, out, _ = _siting(capsys, "validate", *map(str, sorted(EXAMPLES.glob("mishor*.toml"))))
+    assert code == 0
+    assert "mishor-hahof-expansion: 12 member authorities" in out
+    assert "mishor-hahof-default: 10 member authorities, 61 localities" in out
+    bad = _scenario(tmp_path, SMALL.replace("cell_m = 2500", "cell_m = 2500\nbogus = 1"))
+    code, _, err = _siting(capsys, "validate", str(bad))
+    assert code == 1
+    assert "candidates.bogus (line 8): unknown key" in err
+
+
+def test_weights_from_the_file_reach_the_ranking(capsys, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, err = _siting(
+        capsys, "run", str(_scenario(tmp_path, SMALL)), "--out", str(out), "-q"
+    )
+    assert code == 0, err
+    assert "waste_station weights (direct): cost 0.50, nuisance 0.50" in stdout
+    rk = pd.read_csv(out / "ranking.csv")
+    ws = rk[(rk["facility"] == "waste_station") & ~rk["excluded"]]
+    # only the two weighted criteria contribute, and each site's score is their sum
+    assert ws["contrib_coverage"].fillna(0).eq(0).all()
+    # (to 6 significant digits, as the CSV stores them)
+    # (to 6 significant digits, as the CSV stores them)
+    assert (ws["score"] - ws["contrib_cost"] - ws["contrib_nuisance"]).abs().max() < 1e-3
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["weights"]["waste_station"]["weights"] == {"cost": 0.5, "nuisance": 0.5}
+    assert manifest["scenario_text"] == SMALL
+    n_draws = [p for p in manifest["parameters"] if p["name"] == "n_draws"]
+    assert n_draws[0]["value"] == 50
+
+
+def test_ahp_weights_and_unknown_criterion(capsys, tmp_path):
+    ahp = SMALL.replace(
+        "[weights.waste_station]\ncost = 1\nnuisance = 1\n",
+        '[weights.waste_station.ahp]\ncriteria = ["cost", "nuisance"]\n'
+        "matrix = [[1, 3], [0.3333333333333333, 1]]\n",
+    )
+    from siting.config import scenario_from_file
+    from siting.layers import Facility
+
+    s = scenario_from_file(_scenario(tmp_path, ahp))
+    ws = s.weight_set(Facility.WASTE_STATION)
+    assert ws.method == "ahp"
+    assert ws.as_dict() == pytest.approx({"cost": 0.75, "nuisance": 0.25})
+    wrong = SMALL.replace("nuisance = 1", "smell = 1")
+    code, _, err = _siting(capsys, "validate", str(_scenario(tmp_path, wrong)))
+    assert code == 1
+    assert "weights" in err
+    assert "smell" in err
+    assert "valid: cost" in err
+
+
+def test_manifest_rerun_reproduces_and_detects_differences(capsys, tmp_path):
+    out = tmp_path / "first"
+    scenario = _scenario(tmp_path, SMALL)
+    assert _siting(capsys, "run", str(scenario), "--out", str(out), "-q")[0] == 0
+    code, stdout, err = _siting(capsys, "run", "--manifest", str(out / "manifest.json"), "-q")
+    assert code == 0, err
+    assert "all 10 outputs identical to the original run" in stdout
+    assert (tmp_path / "first-rerun" / "map.html").read_bytes() == (out / "map.html").read_bytes()
+    # a result that no longer matches: tamper with the recorded hash of ranking.csv
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    m["outputs"]["ranking.csv"] = "0" * 64
+    (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    code, stdout, _ = _siting(
+        capsys,
+        "run",
+        "--manifest",
+        str(out / "manifest.json"),
+        "-q",
+        "--out",
+        str(tmp_path / "again"),
+    )
+    assert code == EXIT_DIFFERS
+    assert "ranking.csv              DIFFERS" in stdout
+    assert "1 of 10 outputs differ" in stdout
+
+
+def test_compare_writes_both_runs_and_the_table(capsys, tmp_path):
+    a = _scenario(tmp_path, SMALL)
+    b = tmp_path / "b.toml"
+    b.write_text(SMALL.replace('"small"', '"bigger"') + "", encoding="utf-8")
+    b.write_text(
+        SMALL.replace('name = "small"', 'name = "bigger"').replace(
+            'embedded = "mishor-hahof"', 'embedded = "mishor-hahof"\nmembers_add = [1020, 628]'
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "cmp"
+    code, _stdout, err = _siting(capsys, "compare", str(a), str(b), "--out", str(out), "-q")
+    assert code == 0, err
+    table = pd.read_csv(out / "comparison.csv")
+    members = table[table["metric"] == "member authorities"].iloc[0]
+    assert (int(members["small"]), int(members["bigger"])) == (10, 12)
+    assert members["difference"] == 2
+    for name in ("small", "bigger"):
+        ranking = pd.read_csv(out / name / "ranking.csv")
+        chosen = ranking[ranking["chosen"] & (ranking["facility"] == "waste_station")]
+        row = table[(table["facility"] == "waste_station") & (table["metric"] == "chosen sites")]
+        assert row.iloc[0][name] == ", ".join(chosen["site_id"])
+    page = (out / "comparison.html").read_text(encoding="utf-8")
+    assert 'src="small/map.html"' in page
+    assert 'src="bigger/map.html"' in page
+
+
+def test_errors_exit_1_without_traceback_and_usage_errors_exit_2(capsys, tmp_path):
+    code, _, err = _siting(capsys, "run", str(tmp_path / "nope.toml"))
+    assert code == 1
+    assert err.startswith("error: scenario file not found")
+    assert "Traceback" not in err
+    code, _, _ = _siting(capsys, "run", "--no-such-option")
+    assert code == 2
+    code, _, err = _siting(capsys, "run", "x.toml", "--manifest", "m.json")
+    assert code == 2
+
+
+def test_regions_lists_all_eleven_clusters(capsys):
+    data = require_shared("israel")
+    code, out, err = _siting(capsys, "regions", "--data-dir", str(data))
+    assert code == 0, err
+    assert len(out.strip().splitlines()) == 11
+    assert "mishor-hahof" in out
+    assert "אשכול רשויות מישור החוף" in out
+    code, out, _ = _siting(capsys, "regions", "mishor-hahof", "--data-dir", str(data))
+    assert code == 0
+    assert out.splitlines()[0].endswith(": 10 members")
+    assert "Umm al-Fahm" in out
