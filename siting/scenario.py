@@ -542,14 +542,21 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
     ----------
     scenario : Scenario
     progress : bool
-        Reserved for progress bars (steps here take well under a second).
+        Show a progress bar (stderr) over the steps: candidates, travel costs, each
+        facility (criteria, ranking, solve, Monte Carlo, sweeps).
 
     Returns
     -------
     RunResult
     """
+    from tqdm.auto import tqdm
+
     t0 = time.perf_counter()
     s = scenario
+    bar = tqdm(
+        total=2 + len(s.facilities), desc=s.name, unit="step", disable=not progress, leave=False
+    )
+    bar.set_postfix_str("demand and candidates")
     region = s.effective_region()
     loc = region.member_localities().reset_index(drop=True)
     if len(loc) == 0:
@@ -574,6 +581,8 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
     if len(cand) == 0:
         raise SitingError("the site search found no candidate cells in the member authorities")
     log.info("%d demand points, %d candidates", len(loc), len(cand))
+    bar.update()
+    bar.set_postfix_str(f"travel costs ({s.cost_model.name})")
     costs = s.cost_model.matrix(loc, cand, origin_id="id", destination_id="id")
 
     notes = list(region.notes)
@@ -608,7 +617,9 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
         notes.append(
             "The truck-speed sweep is skipped: the cost model has no single average speed."
         )
+    bar.update()
     for fac in s.facilities:
+        bar.set_postfix_str(fac.value)
         required = s.waste.min_area_m2 if fac is Facility.WASTE_STATION else lots["area_per_lot_m2"]
         problem = _problem(
             s,
@@ -635,6 +646,8 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
                     base_cost_ils_per_tkm=s.waste.cost_ils_per_tkm,
                 )
             )
+        bar.update()
+    bar.close()
     sensitivity = (
         pd.concat(sweeps, ignore_index=True)
         if sweeps
