@@ -122,8 +122,10 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     auth = _region(result).authorities.to_crs(METRIC_CRS)
     member = auth["member"].astype(bool)
     if auth.geom_type.isin(["Polygon", "MultiPolygon"]).any():
-        auth[member].boundary.plot(ax=ax, color="#00441b", linewidth=1.2)
-        auth[~member].boundary.plot(ax=ax, color="#737373", linewidth=0.8, linestyle="--")
+        if member.any():
+            auth[member].boundary.plot(ax=ax, color="#00441b", linewidth=1.2)
+        if (~member).any():
+            auth[~member].boundary.plot(ax=ax, color="#737373", linewidth=0.8, linestyle="--")
     else:
         ax.scatter(
             auth[member].geometry.x,

@@ -169,6 +169,11 @@ class RunResult:
     sensitivity : DataFrame
         One-at-a-time sweeps (:func:`siting.sensitivity.oat_sweeps`), written as
         ``sensitivity.csv``.
+    routes, isochrones : GeoDataFrame, optional
+        With a road-network cost model: the road route of every chosen assignment
+        (``facility, locality_id, site_id, minutes, km``) and the drive-time polygon of
+        each chosen site at its facility's coverage threshold (``facility, site_id,
+        minutes``); the map draws them instead of straight lines and crow-fly circles.
     """
 
     scenario: Scenario
@@ -183,6 +188,8 @@ class RunResult:
     sensitivity: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(SENSITIVITY_COLUMNS))
     )
+    routes: gpd.GeoDataFrame | None = None
+    isochrones: gpd.GeoDataFrame | None = None
 
     @property
     def ranking(self) -> pd.DataFrame:
@@ -653,6 +660,7 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
         if sweeps
         else pd.DataFrame(columns=list(SENSITIVITY_COLUMNS))
     )
+    routes, isochrones = _network_layers(s, loc, cand, results)
     no_access = bool(np.isnan(_access(costs, len(cand))).all())
     notes = _notes(
         s,
@@ -676,6 +684,51 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
         region=region,
         demand=demand,
         sensitivity=sensitivity,
+        routes=routes,
+        isochrones=isochrones,
+    )
+
+
+def _network_layers(
+    s: Scenario,
+    loc: gpd.GeoDataFrame,
+    cand: gpd.GeoDataFrame,
+    results: dict[Facility, FacilityResult],
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """Road routes of the chosen assignments and isochrones of the chosen sites.
+
+    Only for cost models that can draw them (:class:`siting.network.NetworkCostModel`);
+    ``(None, None)`` otherwise, and the map falls back to straight lines and circles.
+    """
+    model = s.cost_model
+    if not (hasattr(model, "routes") and hasattr(model, "isochrones")):
+        return None, None
+    route_frames, iso_frames = [], []
+    ids = cand["id"].astype(str)
+    for fac, res in results.items():
+        if not res.chosen:
+            continue
+        pairs = dict(
+            zip(res.assignment["locality_id"], res.assignment["site_id"].astype(str), strict=True)
+        )
+        sites = cand[ids.isin(res.chosen)].assign(id=lambda d: d["id"].astype(str))
+        r = model.routes(loc, sites, pairs)
+        route_frames.append(
+            r.rename(columns={"origin_id": "locality_id", "destination_id": "site_id"}).assign(
+                facility=fac.value
+            )
+        )
+        threshold = (
+            s.waste.coverage_threshold_min
+            if fac is Facility.WASTE_STATION
+            else s.truck.coverage_threshold_min
+        )
+        iso_frames.append(model.isochrones(sites, [float(threshold)]).assign(facility=fac.value))
+    if not route_frames:
+        return None, None
+    return (
+        gpd.GeoDataFrame(pd.concat(route_frames, ignore_index=True), crs=route_frames[0].crs),
+        gpd.GeoDataFrame(pd.concat(iso_frames, ignore_index=True), crs=iso_frames[0].crs),
     )
 
 
