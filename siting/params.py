@@ -183,6 +183,43 @@ class TruckParams:
         "heavy vehicles to park per authority as (authority id, trucks): the realistic input. "
         "It overrides an authorities' 'trucks' column, which overrides the per-1,000 estimate.",
     )
+    model: str = _p(
+        "p-median",
+        "DOMAIN 5 (p-median: Hakimi 1964)",
+        "'p-median': open n_lots lots minimising truck-km from home localities; "
+        "'fixed-charge': choose how many lots (and where) minimising lot cost + driver travel "
+        "cost under lot capacities (needs lot_capacity_spaces, lot_cost_ils_per_year and "
+        "driver_cost_ils_per_km).",
+    )
+    lot_capacity_spaces: float | None = _p(
+        None,
+        "user (P1, P2, P3 for scale)",
+        "truck spaces per lot for the fixed-charge model: unsourced as a standard; Israeli "
+        "municipal lots hold 140-450 trucks (Hadera ~140, Ashdod 450). A candidate's capacity "
+        "is also limited by its area / m2_per_space.",
+    )
+    lot_cost_ils_per_year: float | None = _p(
+        None,
+        "user (P2 for scale)",
+        "annualised cost of opening and running one lot: unsourced; Ashdod's lot cost NIS 15 M "
+        "(c. 2012, one-off) - annualise it over your own horizon and rate.",
+    )
+    driver_cost_ils_per_km: float | None = _p(
+        None,
+        "user (DOMAIN 8.4, 8.6: unsourced)",
+        "cost of one km driven between a driver's home locality and the lot (fixed-charge).",
+    )
+    driver_days_per_year: float = _p(
+        300.0,
+        "assumption",
+        "days a year each truck makes the home-lot round trip (6-day week less holidays)",
+    )
+    single_sourcing: bool = _p(
+        True, "assumption", "fixed-charge: all of a locality's trucks park at one lot"
+    )
+    time_limit_s: float = _p(
+        120.0, "assumption", "solver budget per facility; a stopped solve reports its gap"
+    )
 
     def __post_init__(self) -> None:
         problems = [
@@ -192,6 +229,33 @@ class TruckParams:
         ]
         if self.n_lots < 1:
             problems.append(f"n_lots must be >= 1 (got {self.n_lots})")
+        if self.model not in ("p-median", "fixed-charge"):
+            problems.append(f"model must be 'p-median' or 'fixed-charge' (got {self.model!r})")
+        problems += [
+            f"{name} must be > 0 (got {getattr(self, name)})"
+            for name in (
+                "lot_capacity_spaces",
+                "lot_cost_ils_per_year",
+                "driver_cost_ils_per_km",
+                "time_limit_s",
+            )
+            if getattr(self, name) is not None and not getattr(self, name) > 0
+        ]
+        if self.model == "fixed-charge":
+            missing = [
+                name
+                for name in (
+                    "lot_capacity_spaces",
+                    "lot_cost_ils_per_year",
+                    "driver_cost_ils_per_km",
+                )
+                if getattr(self, name) is None
+            ]
+            if missing:
+                problems.append(
+                    "model 'fixed-charge' needs " + ", ".join(missing) + " (no source gives "
+                    "them: they are the committee's figures)"
+                )
         problems += [
             f"trucks_by_authority: authority {aid} has a negative count {n}"
             for aid, n in self.trucks_by_authority

@@ -13,9 +13,13 @@ Waste-sorting station (one site): the **top-scored eligible site** of the
 weighted ranking (:mod:`siting.scoring`), so the map, the ranking and the
 choice agree; the pure tonne-km optimum and the least-cost site are reported
 beside it (``FacilityResult.extra`` and the run notes).
-Truck lots (``TruckParams.n_lots`` sites): the exact p-median of truck-km
-from home localities over the eligible sites (enumeration for p ≤ 2), each
-locality assigned to its nearest lot; the ranking scores each site alone.
+Truck lots (``TruckParams.model``): ``"p-median"`` opens ``n_lots`` lots minimising
+truck-km from home localities, each locality at its nearest lot;
+``"fixed-charge"`` chooses how many lots and where, minimising the committee's
+annual lot cost plus driver travel cost under lot capacities (spaces, and each
+plot's area).  Both are solved exactly by :mod:`siting.locate` (HiGHS) over the
+eligible sites; a solve stopped by ``time_limit_s`` says so with its gap.  The
+ranking scores each site as if it were the only lot.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from siting import _enumerate
 from siting.candidates import apply_constraints, hex_search
 from siting.costs import CostMatrix, CostModel, CrowFlyModel
 from siting.criteria import FacilityProblem, authority_means, criteria_table
@@ -354,14 +357,25 @@ def _problem(
 
 
 def _assignment(
-    loc: pd.DataFrame, cand: pd.DataFrame, costs: CostMatrix, cols: list[int], weights: np.ndarray
+    loc: pd.DataFrame,
+    cand: pd.DataFrame,
+    costs: CostMatrix,
+    cols: list[int],
+    weights: np.ndarray,
+    *,
+    served: np.ndarray | None = None,
 ) -> pd.DataFrame:
+    """Each locality's site: ``served`` when the model assigned it (capacities), else the
+    nearest chosen site."""
     if not cols:
         return pd.DataFrame(
             {"locality_id": [], "site_id": [], "km": [], "minutes": [], "weight": []}
         )
-    sub = costs.km[:, cols]
-    chosen_col = np.asarray(cols)[sub.argmin(axis=1)]
+    if served is not None and (served >= 0).all():
+        chosen_col = np.asarray(served, dtype=int)
+    else:
+        sub = costs.km[:, cols]
+        chosen_col = np.asarray(cols)[sub.argmin(axis=1)]
     rows = np.arange(len(loc))
     return pd.DataFrame(
         {
@@ -397,17 +411,45 @@ def _set_stats(problem: FacilityProblem, assignment: pd.DataFrame) -> dict[str, 
     }
 
 
+@dataclass
+class _Choice:
+    """What `_solve` decided for one facility."""
+
+    cols: list[int]
+    objective: float
+    solver: str
+    proven: bool
+    notes: list[str]
+    served: np.ndarray | None = None  # column serving each demand row (capacitated models)
+    unit: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _solver_text(sol: Any, what: str) -> str:
+    if sol.proven_optimal:
+        return f"{what}, HiGHS, proven optimal ({sol.solve_seconds:.1f} s)"
+    return (
+        f"{what}, HiGHS, NOT proven optimal: {sol.status}, gap {sol.gap:.2%} "
+        f"({sol.solve_seconds:.1f} s)"
+    )
+
+
 def _solve(
     s: Scenario,
     fac: Facility,
     problem: FacilityProblem,
     table: pd.DataFrame,
     costs: CostMatrix,
-) -> tuple[list[int], float, str, bool, list[str]]:
-    """Chosen candidate columns, objective, solver text, optimality, notes."""
+) -> _Choice:
+    """Choose the site(s): the top weighted score for the waste station; for truck
+    lots a p-median or a capacitated fixed-charge model solved exactly by
+    :mod:`siting.locate` over the eligible candidates."""
+    from siting import locate
+
     eligible = ~table["excluded"].to_numpy(dtype=bool)
     notes: list[str] = []
-    p = 1 if fac is Facility.WASTE_STATION else s.truck.n_lots
+    t = s.truck
+    p = 1 if fac is Facility.WASTE_STATION or t.model == "fixed-charge" else t.n_lots
     if eligible.sum() < p:
         reasons = table.loc[~eligible, "exclusion_reason"].str.split(" [(]", regex=True).str[0]
         common = reasons.value_counts().sort_index(kind="stable")
@@ -417,10 +459,10 @@ def _solve(
             f"NO SITE CHOSEN for {fac.value}: {int(eligible.sum())} eligible candidate(s) for "
             f"{p} site(s); exclusions: {why}. Relax the constraints or add candidates."
         )
-        return [], float("nan"), "none (infeasible: too few eligible sites)", False, notes
+        return _Choice([], float("nan"), "none (infeasible: too few eligible sites)", False, notes)
     if fac is Facility.WASTE_STATION:
         top = int(np.flatnonzero(table["rank"].fillna(0).to_numpy() == 1)[0])
-        return (
+        return _Choice(
             [top],
             float(table["haul_tkm_per_year"].iloc[top]),
             f"weighted ranking: top score of {int(eligible.sum())} eligible sites "
@@ -428,19 +470,68 @@ def _solve(
             True,
             notes,
         )
-    if p > 2:
-        raise SitingError(
-            f"{fac.value}: n_lots = {p} needs siting.locate (exact enumeration handles p <= 2)"
+    banned = np.flatnonzero(~eligible)
+    km = np.where(np.isfinite(costs.km), costs.km, np.inf)
+    if t.model == "p-median":
+        sol = locate.p_median(
+            km, problem.demand, p, banned=banned.tolist(), time_limit_s=t.time_limit_s
         )
-    cols, objective = _enumerate.best_sites(costs.km, problem.demand, p, eligible)
-    solver = f"exact p-median by enumeration of all {'pairs' if p == 2 else 'sites'}"
-    notes.append(
-        f"{fac.value}: the {p} lot(s) minimise truck-km from home localities (p-median, "
-        "uncapacitated: every eligible plot is assumed large enough for the lots it serves); "
-        "the ranking scores each site as if it were the only lot. siting.locate "
-        "(capacitated / larger p) is not used yet."
+        notes.append(
+            f"truck_lot: the {p} lot(s) minimise truck-km from home localities (p-median, "
+            "uncapacitated: every eligible plot is assumed large enough for the lots it "
+            "serves); the ranking scores each site as if it were the only lot."
+        )
+        return _Choice(
+            list(sol.sites),
+            float(sol.objective),
+            _solver_text(sol, f"p-median (p = {p}) over {int(eligible.sum())} eligible sites"),
+            bool(sol.proven_optimal),
+            notes,
+            served=np.asarray(sol.assignment),
+            extra={"gap": float(sol.gap)},
+        )
+    # fixed-charge: how many lots, where, within capacity
+    assert t.lot_capacity_spaces is not None
+    assert t.lot_cost_ils_per_year is not None
+    assert t.driver_cost_ils_per_km is not None
+    spaces = problem.demand * t.occupancy  # trucks → spaces (problem.demand is trucks)
+    by_area = np.nan_to_num(problem.area_m2 / t.m2_per_space, nan=np.inf)
+    capacity = np.minimum(t.lot_capacity_spaces, by_area)
+    per_space_year = km * 2.0 * t.driver_days_per_year * t.driver_cost_ils_per_km
+    sol = locate.fixed_charge(
+        per_space_year,
+        spaces,
+        capacity,
+        t.lot_cost_ils_per_year,
+        single_sourcing=t.single_sourcing,
+        banned=banned.tolist(),
+        time_limit_s=t.time_limit_s,
     )
-    return cols, objective, solver, True, notes
+    opened = len(sol.sites)
+    lot_cost = opened * t.lot_cost_ils_per_year
+    notes.append(
+        f"truck_lot: fixed-charge model opened {opened} lot(s): lot cost {lot_cost:,.0f} "
+        f"ILS/yr + driver travel {sol.objective - lot_cost:,.0f} ILS/yr (home-lot round trip "
+        f"{t.driver_days_per_year:g} days/yr at {t.driver_cost_ils_per_km:g} ILS/km; capacity "
+        f"{t.lot_capacity_spaces:g} spaces per lot"
+        f"{', single-sourced' if t.single_sourcing else ''}). Lot cost, capacity and ILS/km are "
+        "the committee's figures (no source gives them)."
+    )
+    return _Choice(
+        list(sol.sites),
+        float(sol.objective),
+        _solver_text(sol, f"capacitated fixed-charge over {int(eligible.sum())} eligible sites"),
+        bool(sol.proven_optimal),
+        notes,
+        served=np.asarray(sol.assignment),
+        unit="ILS per year (lots + driver travel)",
+        extra={
+            "gap": float(sol.gap),
+            "lots_opened": opened,
+            "lot_cost_ils_per_year": lot_cost,
+            "driver_cost_ils_per_year": float(sol.objective - lot_cost),
+        },
+    )
 
 
 def _facility_result(
@@ -465,11 +556,12 @@ def _facility_result(
     notes = list(scores.notes)
     if ws.ahp is not None and (msg := ws.ahp.warning()):
         notes.append(f"{fac.value}: {msg}")
-    cols, objective, solver, proven, solve_notes = _solve(s, fac, problem, ranked, costs)
-    notes += solve_notes
+    choice = _solve(s, fac, problem, ranked, costs)
+    cols, objective, solver, proven = choice.cols, choice.objective, choice.solver, choice.proven
+    notes += choice.notes
     chosen = tuple(str(cand["id"].iloc[c]) for c in cols)
     ranked["chosen"] = ranked["site_id"].isin(chosen)
-    assignment = _assignment(loc, cand, costs, cols, problem.demand)
+    assignment = _assignment(loc, cand, costs, cols, problem.demand, served=choice.served)
     weights = dict(zip(scores.criteria, (float(x) for x in scores.weights), strict=True))
     stats = _set_stats(problem, assignment)
     extra: dict[str, Any] = {
@@ -482,6 +574,7 @@ def _facility_result(
         if chosen
         else float("nan"),
     }
+    extra.update(choice.extra)
     if ws.ahp is not None:
         extra.update(ahp_lambda_max=ws.ahp.lambda_max, ahp_ci=ws.ahp.ci, ahp_cr=ws.ahp.cr)
     if fac is Facility.WASTE_STATION and chosen:
@@ -513,7 +606,7 @@ def _facility_result(
     elif fac is Facility.WASTE_STATION:
         unit = "tonne-km per year (loaded haul, one way)"
     else:
-        unit = "truck-km per day (home locality to lot, one way)"
+        unit = choice.unit or "truck-km per day (home locality to lot, one way)"
         extra.update(
             mean_driver_km=stats["mean_km"],
             worst_authority_driver_km=stats["worst_authority_km"],
