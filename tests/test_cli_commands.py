@@ -117,7 +117,7 @@ def test_manifest_rerun_reproduces_and_detects_differences(capsys, tmp_path):
     scenario = _scenario(tmp_path, SMALL)
     assert _siting(capsys, "run", str(scenario), "--out", str(out), "-q")[0] == 0
     code, stdout, err = _siting(capsys, "run", "--manifest", str(out / "manifest.json"), "-q")
-    assert code == 0, err
+    assert code == 0, stdout + err
     assert "all 10 outputs identical to the original run" in stdout
     assert (tmp_path / "first-rerun" / "map.html").read_bytes() == (out / "map.html").read_bytes()
     # a result that no longer matches: tamper with the recorded hash of ranking.csv
