@@ -229,6 +229,8 @@ def run_mip(
     info = h.getInfo()
     has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value, dtype=float) if has_solution else None
+    if x is not None:
+        _check_consistent(h, x, float(info.objective_function_value))
     optimal = status == highspy.HighsModelStatus.kOptimal
     no_bound = INF if maximize else -INF
     bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else no_bound
@@ -249,3 +251,24 @@ def run_mip(
         outcome.nodes,
     )
     return outcome
+
+
+def _check_consistent(h: highspy.Highs, x: np.ndarray, reported: float) -> None:
+    """The solution vector must have the objective HiGHS reports.
+
+    A safeguard against solver-interface regressions: with highspy 1.16 the vector
+    read back after a MIP with a start solution was the start, not the incumbent,
+    which would have been reported as proven optimal.
+    """
+    lp = h.getLp()
+    value = float(lp.offset_ + np.dot(np.asarray(lp.col_cost_, dtype=float), x))
+    if abs(value - reported) > 1e-6 * max(1.0, abs(reported)):
+        from importlib.metadata import version
+
+        from siting.errors import SitingError
+
+        raise SitingError(
+            f"highspy {version('highspy')} returned a solution whose objective ({value:g}) "
+            f"is not the one it reports ({reported:g}); "
+            "refusing to use it (siting is tested with highspy < 1.16)"
+        )

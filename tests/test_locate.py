@@ -638,3 +638,28 @@ def test_against_spopt_on_pmed1() -> None:
     sub = cost[:60, :60]  # spopt's p-center MIP on all 100 nodes is slow with CBC
     theirs = spopt_locate.PCenter.from_cost_matrix(sub, 4).solve(solver)
     assert locate.p_center(sub, 4).objective == pulp.value(theirs.problem.objective)
+
+
+def test_a_solution_that_disagrees_with_its_objective_is_refused() -> None:
+    """The guard against solver-interface regressions (highspy 1.16 returned the MIP start)."""
+    import highspy
+
+    from siting._locate_highs import _check_consistent, build_lp, new_highs
+    from siting.errors import SitingError
+
+    h = new_highs()
+    lp = build_lp(
+        cost=np.array([1.0, 1.0, 1.0]),
+        col_lower=np.zeros(3),
+        col_upper=np.ones(3),
+        row_lower=np.ones(1),
+        row_upper=np.full(1, highspy.kHighsInf),
+        rows=np.array([0, 0, 0]),
+        cols=np.array([0, 1, 2]),
+        vals=np.ones(3),
+        integer=np.ones(3, dtype=bool),
+    )
+    h.passModel(lp)
+    _check_consistent(h, np.array([1.0, 0.0, 0.0]), 1.0)
+    with pytest.raises(SitingError, match="refusing to use it"):
+        _check_consistent(h, np.array([1.0, 1.0, 0.0]), 1.0)
