@@ -74,6 +74,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "APPROXIMATE: travel costs are straight-line distance × circuity, not road routes.",
         "משוער (APPROXIMATE): עלויות הנסיעה הן מרחק אווירי × מקדם עקמומיות, לא מסלולי כביש.",
     ),
+    "crow_fly_model": (
+        "crow-fly distance × circuity {circuity:g} at {speed:g} km/h "
+        "(APPROXIMATE: no road network loaded)",
+        "מרחק אווירי × מקדם עקמומיות {circuity:g} במהירות {speed:g} קמ״ש "
+        "(משוער: לא נטענה רשת כבישים)",
+    ),
     "notes": ("Approximations and notes", "הנחות והערות"),
     "sources": ("Data sources", "מקורות נתונים"),
     "basemap": (
@@ -207,6 +213,14 @@ def t(key: str, lang: Lang | str, **kwargs: Any) -> str:
     en, he = LABELS[key]
     text = he if Lang.parse(lang) is Lang.HE else en
     return text.format(**kwargs) if kwargs else text
+
+
+def cost_model_text(model: str, description: str, params: Any, lang: Lang | str) -> str:
+    """The cost model's one-line description in ``lang`` (the crow-fly model's is
+    translated from its parameters; others keep their own description)."""
+    if model == "crow-fly" and params is not None and hasattr(params, "circuity"):
+        return t("crow_fly_model", lang, circuity=params.circuity, speed=params.speed_kmh)
+    return description
 
 
 def column_label(column: str, lang: Lang | str, **kwargs: Any) -> str:

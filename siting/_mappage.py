@@ -20,7 +20,7 @@ from branca.element import Element
 from folium.map import Layer
 from folium.template import Template
 
-from siting._i18n import Lang, fmt_number, t
+from siting._i18n import Lang, cost_model_text, fmt_number, t
 from siting.layers import Facility
 
 if TYPE_CHECKING:
@@ -330,7 +330,8 @@ def _title_block(result: RunResult, lang: Lang, date: str) -> str:
     ]
     if cm.approximate:
         rows.append(f'<div class="warn">⚠ {_e(t("approximate_warning", lang))}</div>')
-    rows.append(f"<div>{_e(t('cost_model', lang))}: <bdi>{_e(cm.description)}</bdi></div><ul>")
+    model = _e(_cm_text(result, lang))
+    rows.append(f"<div>{_e(t('cost_model', lang))}: <bdi>{model}</bdi></div><ul>")
     for fac, res in result.results.items():
         chosen = ", ".join(str(c) for c in res.chosen)
         rows.append(
@@ -418,3 +419,9 @@ def _number_ids(root: Element) -> None:
         el._id = f"{counter:05d}"
         counter += 1
         stack.extend(el._children.values())
+
+
+def _cm_text(result: RunResult, lang: Lang | str) -> str:
+    cm = result.costs
+    params = getattr(result.scenario.cost_model, "params", None)
+    return cost_model_text(cm.model, cm.description, params, lang)

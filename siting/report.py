@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from siting import __version__
-from siting._i18n import Lang, column_label, fmt_number, fmt_value, t
+from siting._i18n import Lang, column_label, cost_model_text, fmt_number, fmt_value, t
 from siting.layers import Facility
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ def build_report(
     ]
     if cm.approximate:
         parts.append(f'<p class="warn">⚠ {_e(t("approximate_warning", lang))}</p>')
-    parts.append(f"<p>{_e(t('cost_model', lang))}: <bdi>{_e(cm.description)}</bdi></p>")
+    parts.append(f"<p>{_e(t('cost_model', lang))}: <bdi>{_e(_cm_text(result, lang))}</bdi></p>")
     parts.append(f'<a class="map-link" href="{_e(map_href)}">{_e(t("open_map", lang))}</a>')
     parts.append(f"<h2>{_e(t('summary', lang))}</h2>{_summary(result, lang)}")
     if result.notes:
@@ -261,3 +261,9 @@ def comparison_page(table: pd.DataFrame, folders: Sequence[str], *, lang: Lang |
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         f'<div class="panes">{frames}</div></body></html>\n'
     )
+
+
+def _cm_text(result: RunResult, lang: Lang | str) -> str:
+    cm = result.costs
+    params = getattr(result.scenario.cost_model, "params", None)
+    return cost_model_text(cm.model, cm.description, params, lang)

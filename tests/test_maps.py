@@ -169,6 +169,10 @@ def test_hebrew_is_right_to_left_with_hebrew_names(result):
         assert label not in en
     assert "Candidate sites: Waste" in en
     assert "Candidate sites: Waste" not in he
+    # the cost model's line is in the map's language, with the run's own parameters
+    p = result.scenario.cost_model.params
+    assert f"מרחק אווירי × מקדם עקמומיות {p.circuity:g} במהירות {p.speed_kmh:g} קמ״ש" in he
+    assert f"crow-fly distance × circuity {p.circuity:g} at {p.speed_kmh:g} km/h" in en
     loc = result.localities.iloc[0]
     he_titles = _cards(map_layers(build_map(result, lang="he", date=DATE))["localities"])
     en_titles = _cards(map_layers(build_map(result, lang="en", date=DATE))["localities"])
