@@ -201,6 +201,7 @@ def run_mip(
     start: tuple[np.ndarray, np.ndarray] | None = None,
     node_limit: int | None = None,
     maximize: bool = False,
+    cutoff: float | None = None,
 ) -> MipOutcome:
     """Run the MIP loaded in ``h`` and report the outcome.
 
@@ -216,7 +217,13 @@ def run_mip(
         HiGHS ``mip_max_nodes``.
     maximize : bool
         Objective sense, for the sign of the "no bound" value.
+    cutoff : float, optional
+        Objective cutoff (HiGHS ``objective_bound``, minimisation): nodes whose
+        bound reaches it are pruned.  Then ``Infeasible`` (or ``Optimal`` with an
+        objective ≥ ``cutoff``) means no solution better than ``cutoff`` exists.
     """
+    if cutoff is not None:
+        h.setOptionValue("objective_bound", float(cutoff))
     if deadline is not None:
         set_time_limit(h, deadline)
     if node_limit is not None:

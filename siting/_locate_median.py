@@ -24,16 +24,22 @@ Method
    the incumbent gap cannot be in an improving solution and are dropped; a
    client level whose ``z`` is fixed to 0 caps that client's radius.  With
    integer data an improving solution is at least 1 better, which tightens this.
-4. **MIP rounds** over the reduced candidates: exact levels where the LP needed
-   them, then ``TAIL_GROUPS`` geometrically coarser level groups, and nothing
+4. **MIP rounds** over the reduced candidates: exact levels up to one level
+   beyond each client's LP radius and incumbent cost (``EXACT_MARGIN``), then
+   ``TAIL_GROUPS`` geometrically coarser level groups, and nothing
    beyond (the last kept group's ``z`` charges only up to the next level: a valid
    under-estimate of the cost that keeps far sites out of each client's rows —
-   2-3x faster MIPs on n = 700-900).  HiGHS solves it warm-started; if a client's true cost in
+   2-3x faster MIPs on n = 700-900).  With integer data HiGHS gets the
+   incumbent as an objective cutoff at ``ub − 1`` (``objective_bound``): every
+   node whose bound reaches it is pruned, so the proof needs the bound to pass
+   ``ub − 1``, not ``ub``, and the search never explores non-improving subtrees
+   (otherwise the incumbent is a MIP start).  If a client's true cost in
    HiGHS' solution is under-estimated, its levels are refined and the MIP is
    solved again.  Optimality is proven when HiGHS reports ``Optimal`` and no
-   client is under-estimated, or when a HiGHS-certified bound meets the
-   incumbent.  With a time or node limit the best solution and the certified
-   bound are returned.
+   client is under-estimated, when the cutoff search ends without a solution
+   below the cutoff (no improving solution exists), or when a HiGHS-certified
+   bound meets the incumbent.  With a time or node limit the best solution and
+   the certified bound are returned.
 """
 
 from __future__ import annotations
@@ -635,6 +641,38 @@ def _undercharged(model: _MipModel, t: int, d: np.ndarray) -> np.ndarray:
     return np.flatnonzero(d > charged + 1e-9 * np.maximum(1.0, np.abs(d)))
 
 
+# Exact MIP levels per client beyond both its LP radius (last positive z) and its
+# incumbent cost (None: every level the LP generated).
+EXACT_MARGIN: int | None = 1
+
+
+def _exact_depth(
+    radius: _RadiusLP, t: int, x: np.ndarray, incumbent: list[np.ndarray] | None
+) -> np.ndarray:
+    """Per client, the last level the MIP keeps exact (index into its LP levels).
+
+    The LP generated levels generously (doubling for capped clients); the MIP
+    needs them only around the radii that matter — the LP's and the incumbent's.
+    Fewer exact rows make every node LP cheaper; beyond them the coarse tail
+    groups keep the model a relaxation and the refinement loop stays exact.
+    """
+    lv, built = radius.levels[t], radius.built[t]
+    full = np.maximum(built - 1, 0)
+    if EXACT_MARGIN is None:
+        return full
+    zc = radius.zcol[t]
+    client = np.repeat(np.arange(lv.n), lv.K)
+    rank = np.arange(len(zc)) - lv.start[client]
+    pos = np.zeros(len(zc), dtype=bool)
+    has = zc >= 0
+    pos[has] = x[zc[has]] > 1e-9
+    need = np.zeros(lv.n, dtype=np.int64)
+    np.maximum.at(need, client[pos], rank[pos] + 1)
+    if incumbent is not None:
+        need = np.maximum(need, lv.level_of(nearest_open(radius.blocks[t].wcost, incumbent[t])[1]))
+    return np.minimum(need + EXACT_MARGIN, full)
+
+
 # ----------------------------------------------------------------------------------------
 # Driver
 # ----------------------------------------------------------------------------------------
@@ -812,7 +850,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
         fixed_t = np.flatnonzero(y_lower[t * m : (t + 1) * m] > 0)
         mlv = _Levels(b.wcost, usable[t], b.p, fixed_t, caps[t])
         mip_levels.append(mlv)
-        horizon = levels[t].lv[levels[t].start[:-1] + np.maximum(radius.built[t] - 1, 0)]
+        horizon = levels[t].lv[levels[t].start[:-1] + _exact_depth(radius, t, x, incumbent)]
         exact.append(mlv.level_of(horizon))
     rounds = 0
     status = "no MIP run"
@@ -822,15 +860,22 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
         h = new_highs(deadline)
         h.passModel(model.lp)
         mip_start = None
-        if incumbent is not None and all(
+        cutoff = None
+        if incumbent is not None and step > 0:
+            # Integer data: an improving solution costs at most ub − 1, and so does its
+            # (under-charged) MIP image; HiGHS prunes every node whose bound reaches
+            # the cutoff, which proves far sooner than closing the gap to ub itself.
+            cutoff = ub - step + min(0.5 * step, 1e-6 * max(1.0, abs(ub)))
+        elif incumbent is not None and all(
             np.all(y_upper[t * m + s] > 0) for t, s in enumerate(incumbent)
         ):
             mip_start = _mip_start(model, blocks, incumbent)
-        out = run_mip(h, deadline, start=mip_start, node_limit=node_limit)
+        out = run_mip(h, deadline, start=mip_start, node_limit=node_limit, cutoff=cutoff)
         status = out.status
         details["mip_rounds"] = rounds
         details["mip_nodes"] = int(details.get("mip_nodes", 0)) + out.nodes  # type: ignore[call-overload]
-        if out.infeasible:
+        exhausted = out.optimal and (cutoff is None or not out.objective < cutoff)
+        if out.infeasible or (cutoff is not None and exhausted):
             if incumbent is None:
                 return finish("infeasible", False)
             # No improving solution exists in the reduced space: the incumbent is optimal.
