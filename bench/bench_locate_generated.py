@@ -30,29 +30,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import shortest_path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from siting import locate  # noqa: E402
-
-
-def pmed_like(n: int, n_edges: int, seed: int) -> np.ndarray:
-    """All-pairs shortest-path costs of a connected random graph (weights 1–100)."""
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(n)
-    u = [int(perm[i]) for i in range(1, n)]
-    v = [int(perm[rng.integers(0, i)]) for i in range(1, n)]
-    while len(u) < n_edges:
-        a, b = rng.integers(0, n, 2)
-        if a != b:
-            u.append(int(a))
-            v.append(int(b))
-    w = rng.integers(1, 101, len(u)).astype(float)
-    g = coo_matrix((w, (u, v)), shape=(n, n)).tocsr()  # duplicates summed, as generated
-    return np.asarray(shortest_path(g, directed=False))
+from siting._orlib import pmed_like  # noqa: E402
 
 
 def _ints(text: str) -> list[int]:

@@ -34,6 +34,7 @@ from scipy.sparse.csgraph import shortest_path
 __all__ = [
     "CapacitatedInstance",
     "PMedianInstance",
+    "pmed_like",
     "read_optima",
     "read_pmed",
     "read_pmedcap",
@@ -177,3 +178,25 @@ def read_optima(path: str | Path) -> dict[str, float]:
         reader = csv.reader(fh)
         next(reader)
         return {row[0]: float(row[1]) for row in reader if row}
+
+
+def pmed_like(n: int, n_edges: int, seed: int) -> np.ndarray:
+    """Costs of a generated instance like OR-Library's pmed: all-pairs shortest paths on
+    a connected random graph (a random spanning tree plus random edges, ``n_edges`` in
+    all; integer weights 1-100; duplicate edges summed, as generated).
+
+    For benchmarks and tests beyond the published instances (pmed21-40 use
+    ``n_edges = n² / 50``).
+    """
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(n)
+    u = [int(perm[i]) for i in range(1, n)]
+    v = [int(perm[rng.integers(0, i)]) for i in range(1, n)]
+    while len(u) < n_edges:
+        a, b = rng.integers(0, n, 2)
+        if a != b:
+            u.append(int(a))
+            v.append(int(b))
+    w = rng.integers(1, 101, len(u)).astype(float)
+    g = coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
+    return np.asarray(shortest_path(g, directed=False))

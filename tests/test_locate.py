@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from siting import _orlib, locate
-from siting._orlib import read_optima, read_pmed, read_pmedcap
+from siting._orlib import pmed_like, read_optima, read_pmed, read_pmedcap
 from siting.errors import InfeasibleError
 from tests.conftest import require_shared
 
@@ -402,24 +402,6 @@ def test_p_median_refinement_rounds(seed: int) -> None:
     assert sol.objective == best
 
 
-def _pmed_like(n: int, n_edges: int, seed: int) -> np.ndarray:
-    """Shortest paths on a random connected graph, weights 1-100 (as OR-Library pmed)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import shortest_path
-
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(n)
-    u = [int(perm[i]) for i in range(1, n)]
-    v = [int(perm[rng.integers(0, i)]) for i in range(1, n)]
-    while len(u) < n_edges:
-        a, b = rng.integers(0, n, 2)
-        if a != b:
-            u.append(int(a))
-            v.append(int(b))
-    w = rng.integers(1, 101, len(u)).astype(float)
-    return np.asarray(shortest_path(coo_matrix((w, (u, v)), shape=(n, n)).tocsr(), directed=False))
-
-
 def _assignment_milp(cost: np.ndarray, p: int) -> float:
     """The textbook p-median MIP (x_ij <= y_j), solved by scipy: an independent answer."""
     from scipy.optimize import Bounds, LinearConstraint, milp
@@ -454,7 +436,7 @@ def _assignment_milp(cost: np.ndarray, p: int) -> float:
 def test_p_median_generated_pmed_like(seed: int) -> None:
     # OR-Library-like graphs whose LP bound is not tight: the MIP runs with the
     # incumbent's cutoff (seed 8 also refines once) and must stay exact.
-    cost = _pmed_like(120, 480, seed)
+    cost = pmed_like(120, 480, seed)
     sol = locate.p_median(cost, np.ones(120), 5)
     assert sol.details.get("mip_rounds", 0) >= 1
     assert sol.proven_optimal
