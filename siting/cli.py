@@ -77,10 +77,9 @@ def _load(path: Path | None) -> _Loaded:
 
     if path is None:
         return _Loaded(default_scenario(), None, "en", False)
-    from siting.config import load_scenario, scenario_from_file
+    from siting.config import load_and_build
 
-    spec = load_scenario(path)
-    scenario = scenario_from_file(path)
+    spec, scenario = load_and_build(path)
     o = spec.outputs
     return _Loaded(scenario, o.dir, o.lang, o.self_contained)
 
@@ -208,10 +207,14 @@ def _rerun(manifest_path: Path, out: Path | None, quiet: bool) -> None:
         if i.get("sha256") and Path(i["path"]).exists() and sha256_file(i["path"]) != i["sha256"]
     ]
     missing = [i["path"] for i in old.get("inputs", []) if not Path(i["path"]).exists()]
-    now = old.get("versions", {})
     from siting.outputs import _versions
 
-    versions = {k: (v, _versions().get(k)) for k, v in now.items() if _versions().get(k) != v}
+    current = _versions()
+    versions = {
+        k: (then, current.get(k))
+        for k, then in old.get("versions", {}).items()
+        if current.get(k) != then
+    }
 
     target = out or manifest_path.parent.with_name(manifest_path.parent.name + "-rerun")
     loaded = _Loaded(scenario, None, old.get("lang", "en"), bool(old.get("self_contained")))
@@ -220,7 +223,7 @@ def _rerun(manifest_path: Path, out: Path | None, quiet: bool) -> None:
         day = datetime.strptime(old["run_date"], "%Y-%m-%d").replace(tzinfo=UTC)
         os.environ["SOURCE_DATE_EPOCH"] = str(int(day.timestamp()))
     try:
-        result, files = _run_and_write(loaded, target, None, None, quiet)
+        result, _ = _run_and_write(loaded, target, None, None, quiet)
     finally:
         if epoch_before is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
@@ -250,7 +253,6 @@ def _rerun(manifest_path: Path, out: Path | None, quiet: bool) -> None:
         typer.echo(f"{len(differs)} of {len(new)} outputs differ from the original run")
         raise typer.Exit(EXIT_DIFFERS)
     typer.echo(f"all {len(new)} outputs identical to the original run")
-    del files
 
 
 # --------------------------------------------------------------------------- compare

@@ -54,6 +54,7 @@ __all__ = [
     "CostModelKind",
     "ScenarioFile",
     "build_scenario",
+    "load_and_build",
     "load_scenario",
     "parse_scenario",
     "scenario_from_file",
@@ -338,10 +339,15 @@ def scenario_from_file(path: str | Path) -> Any:
 
     The scenario keeps the file's text and path for the run's manifest.
     """
+    return load_and_build(path)[1]
+
+
+def load_and_build(path: str | Path) -> tuple[ScenarioFile, Any]:
+    """The validated file and its Scenario (for callers that also need ``[outputs]``)."""
     path = Path(path)
     spec = load_scenario(path)
     scenario = build_scenario(spec, base_dir=path.parent)
-    return dataclasses.replace(
+    return spec, dataclasses.replace(
         scenario,
         scenario_text=path.read_text(encoding="utf-8"),
         scenario_file=str(path.resolve()),
