@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from siting import locate  # noqa: E402
-from siting._orlib import read_optima, read_pmed, read_pmedcap  # noqa: E402
+from siting.locate.orlib import read_optima, read_pmed, read_pmedcap  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "benchmarks"
 
@@ -50,7 +50,7 @@ SPOPT_CHILD = """
 import json, sys, time
 import numpy as np
 sys.path.insert(0, {root!r})
-from siting._orlib import read_pmed
+from siting.locate.orlib import read_pmed
 import pulp
 from spopt.locate import PMedian
 inst = read_pmed({path!r})

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from siting import locate  # noqa: E402
-from siting._orlib import pmed_like  # noqa: E402
+from siting.locate.orlib import pmed_like  # noqa: E402
 
 
 def _ints(text: str) -> list[int]:

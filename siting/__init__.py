@@ -9,92 +9,103 @@ The planner's entry points (imported lazily, so ``import siting`` stays light)::
     siting.build_map(result)                        # the committee map, inline in Jupyter
     siting.write_outputs(result, "maps/my-run")     # map.html, report.html, ranking.csv, ...
 
-Modules: :mod:`siting.layers` (validated layers), :mod:`siting.sources` (official
-MOIN/CBS files), :mod:`siting.costs` and :mod:`siting.network` (travel costs),
-:mod:`siting.locate` (location models), :mod:`siting.scenario`, :mod:`siting.config`
-(TOML scenarios), :mod:`siting.maps`, :mod:`siting.outputs`.
+The package's rooms, in the order data flows through them:
+:mod:`siting.sources` (official MOIN/CBS files, the embedded default region) →
+:mod:`siting.layers` (validated layers) → :mod:`siting.costs` and :mod:`siting.network`
+(travel costs) → :mod:`siting.demand` → :mod:`siting.candidates` → :mod:`siting.criteria`
+and :mod:`siting.weights` → :mod:`siting.locate` (location models) → :mod:`siting.decide`
+(scenario, pipeline, scoring, sensitivity) → :mod:`siting.present` (map, figures, report)
+→ :mod:`siting.outputs` → :mod:`siting.cli`.  :mod:`siting.facility` describes what
+differs between facility types; :mod:`siting.params` holds every sourced default.
 """
 
-from __future__ import annotations
-
-import importlib
-import logging
-from typing import Any
+import importlib as _importlib
+import logging as _logging
 
 from siting import costs, layers, sources
+from siting.costs import CrowFlyModel
 from siting.errors import InfeasibleError, LayerError, ScenarioError, SitingError
+from siting.layers import Facility
 from siting.sources import list_clusters, region_from_cluster
 from siting.sources.embedded import default_region
+from siting.weights import WeightSet
 
 __version__ = "0.1.0"
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 # name -> (module, attribute or None for the module itself), imported on first use
 _LAZY: dict[str, tuple[str, str | None]] = {
-    "config": ("siting.config", None),
+    "config": ("siting.decide.config", None),
     "criteria": ("siting.criteria", None),
+    "decide": ("siting.decide", None),
     "demand": ("siting.demand", None),
     "locate": ("siting.locate", None),
-    "maps": ("siting.maps", None),
+    "maps": ("siting.present.maps", None),
     "network": ("siting.network", None),
     "outputs": ("siting.outputs", None),
-    "scenario": ("siting.scenario", None),
-    "sensitivity": ("siting.sensitivity", None),
+    "present": ("siting.present", None),
     "weights": ("siting.weights", None),
-    "Scenario": ("siting.scenario", "Scenario"),
-    "RunResult": ("siting.scenario", "RunResult"),
-    "default_scenario": ("siting.scenario", "default_scenario"),
-    "run": ("siting.scenario", "run"),
-    "scenario_from_file": ("siting.config", "scenario_from_file"),
-    "build_map": ("siting.maps", "build_map"),
+    "Scenario": ("siting.decide.scenario", "Scenario"),
+    "RunResult": ("siting.decide.scenario", "RunResult"),
+    "NetworkCostModel": ("siting.network", "NetworkCostModel"),
+    "load_osm": ("siting.network", "load_osm"),
+    "default_scenario": ("siting.decide.scenario", "default_scenario"),
+    "run": ("siting.decide.pipeline", "run"),
+    "scenario_from_file": ("siting.decide.config", "scenario_from_file"),
+    "build_map": ("siting.present.maps", "build_map"),
     "write_outputs": ("siting.outputs", "write_outputs"),
-    "compare_runs": ("siting.sensitivity", "compare_runs"),
+    "compare_runs": ("siting.decide.compare", "compare_runs"),
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     try:
         module, attr = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module 'siting' has no attribute {name!r}") from None
-    mod = importlib.import_module(module)
+    mod = _importlib.import_module(module)
     value = mod if attr is None else getattr(mod, attr)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(__all__)
 
 
 __all__ = [
+    "CrowFlyModel",
+    "Facility",
     "InfeasibleError",
     "LayerError",
+    "NetworkCostModel",
     "RunResult",
     "Scenario",
     "ScenarioError",
     "SitingError",
+    "WeightSet",
     "__version__",
     "build_map",
     "compare_runs",
     "config",
     "costs",
     "criteria",
+    "decide",
     "default_region",
     "default_scenario",
     "demand",
     "layers",
     "list_clusters",
+    "load_osm",
     "locate",
     "maps",
     "network",
     "outputs",
+    "present",
     "region_from_cluster",
     "run",
-    "scenario",
     "scenario_from_file",
-    "sensitivity",
     "sources",
     "weights",
     "write_outputs",

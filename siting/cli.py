@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from siting._i18n import Lang
 from siting.errors import ScenarioError, SitingError
+from siting.present.i18n import Lang
 
 if TYPE_CHECKING:
-    from siting.scenario import RunResult, Scenario
+    from siting.decide.scenario import RunResult, Scenario
 
 __all__ = ["app", "main"]
 
@@ -73,11 +73,11 @@ class _Loaded:
 
 def _load(path: Path | None) -> _Loaded:
     """The scenario in ``path`` (validated before any work), or the embedded default."""
-    from siting.scenario import default_scenario
+    from siting.decide.scenario import default_scenario
 
     if path is None:
         return _Loaded(default_scenario(), None, "en", False)
-    from siting.config import load_and_build
+    from siting.decide.config import load_and_build
 
     spec, scenario = load_and_build(path)
     o = spec.outputs
@@ -103,8 +103,8 @@ def _echo_result(result: RunResult) -> None:
 def _run_and_write(
     loaded: _Loaded, out: Path, lang: Lang | None, self_contained: bool | None, quiet: bool
 ) -> tuple[RunResult, dict[str, Path]]:
+    from siting.decide import run as run_scenario
     from siting.outputs import write_outputs
-    from siting.scenario import run as run_scenario
 
     result = run_scenario(loaded.scenario, progress=not quiet)
     files = write_outputs(
@@ -175,9 +175,9 @@ def run(  # noqa: PLR0917 (typer maps parameters to options)
 
 
 def _rerun(manifest_path: Path, out: Path | None, quiet: bool) -> None:
-    from siting.config import build_scenario, parse_scenario
+    from siting.decide.config import build_scenario, parse_scenario
+    from siting.decide.scenario import default_scenario
     from siting.outputs import sha256_file
-    from siting.scenario import default_scenario
 
     if not manifest_path.exists():
         raise ScenarioError(f"manifest not found: {manifest_path}")
@@ -207,10 +207,10 @@ def _rerun(manifest_path: Path, out: Path | None, quiet: bool) -> None:
         if i.get("sha256") and Path(i["path"]).exists() and sha256_file(i["path"]) != i["sha256"]
     ]
     missing = [i["path"] for i in old.get("inputs", []) if not Path(i["path"]).exists()]
-    from siting.outputs import _versions
+    from siting.outputs import versions
 
-    current = _versions()
-    versions = {
+    current = versions()
+    changed_versions = {
         k: (then, current.get(k))
         for k, then in old.get("versions", {}).items()
         if current.get(k) != then
@@ -236,7 +236,7 @@ def _rerun(manifest_path: Path, out: Path | None, quiet: bool) -> None:
         typer.echo(f"input changed since the original run: {path}")
     for path in missing:
         typer.echo(f"input missing now: {path}")
-    for name, (was, is_) in sorted(versions.items()):
+    for name, (was, is_) in sorted(changed_versions.items()):
         typer.echo(f"version differs: {name} {was} then, {is_} now")
     differs = []
     for name in sorted(set(old_outputs) | set(new)):
@@ -278,9 +278,9 @@ def compare(
 
       siting compare examples/mishor-hahof.toml examples/mishor-hahof-expansion.toml
     """
+    from siting.decide.compare import compare_runs
     from siting.outputs import atomic_dir
-    from siting.report import comparison_page
-    from siting.sensitivity import compare_runs
+    from siting.present.report import comparison_page
 
     # validate both before any work starts
     la = _load(None if str(a) == "default" else a)
@@ -319,7 +319,7 @@ def validate(
 
       siting validate examples/*.toml
     """
-    from siting.config import scenario_from_file
+    from siting.decide.config import scenario_from_file
 
     failed = 0
     for path in scenarios:

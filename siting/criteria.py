@@ -3,7 +3,7 @@
 Every candidate is evaluated as if it were the only site of its type (its
 single-site value), which is what a committee compares.  NumPy arrays in, one
 DataFrame row per candidate out; no GeoDataFrames (those live in
-:mod:`siting.scenario`).
+:mod:`siting.decide.scenario`).
 
 Waste-sorting station at site *j* (``t_i`` = tonnes/yr of locality *i*,
 ``d_ij`` = loaded haul km, ``D(i)`` = the status-quo destination of *i*'s

@@ -3,10 +3,10 @@
 ============================  =========================================================
 file                          what
 ============================  =========================================================
-``map.html``                  the interactive committee map (:mod:`siting.maps`); with
+``map.html``                  the interactive committee map (:mod:`siting.present.maps`); with
                               ``self_contained`` every script and stylesheet is inlined
 ``report.html``               one self-contained page: summary, ranking, charts, sources
-``map.png``, ``*.png``        static map and charts for print (:mod:`siting.figures`):
+``map.png``, ``*.png``        static map and charts for print (:mod:`siting.present.figures`):
                               ``cost_by_candidate.png``; ``rank_stability.png`` when the
                               ranking has ``p_first``; ``tornado.png`` with sensitivity
 ``ranking.csv``               one row per candidate and facility
@@ -43,13 +43,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting._i18n import Lang
 from siting.layers import METRIC_CRS, WGS84
 from siting.params import sources_table
+from siting.present.i18n import Lang
 
 if TYPE_CHECKING:
-    from siting.layers import Region
-    from siting.scenario import RunResult
+    from siting.decide.scenario import RunResult
 
 __all__ = [
     "atomic_dir",
@@ -57,6 +56,7 @@ __all__ = [
     "read_ranking",
     "result_layers",
     "sha256_file",
+    "versions",
     "write_outputs",
 ]
 
@@ -73,11 +73,6 @@ KEY_PACKAGES = (
     "networkx",
     "highspy",
 )
-
-
-def _region(result: RunResult) -> Region:
-    """The region as run (with any extra members), falling back to the scenario's."""
-    return getattr(result, "region", None) or result.scenario.region
 
 
 def sha256_file(path: str | Path) -> str:
@@ -116,7 +111,7 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
     out = {"siting": _version("siting"), "python": platform.python_version()}
     for name in KEY_PACKAGES:
         out[name] = _version(name)
@@ -189,14 +184,14 @@ def manifest(
             "weights": ws.as_dict(),
             **({"consistency_ratio": ws.ahp.cr} if ws.ahp is not None else {}),
         }
-    from siting.maps import run_date
+    from siting.present.maps import run_date
 
     return _jsonable(
         {
             "scenario": s.name,
             "scenario_file": s.scenario_file,
             "scenario_text": s.scenario_text or None,
-            "region": _region(result).name,
+            "region": result.region.name,
             "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "run_date": run_date(),
             "cost_model": {
@@ -206,7 +201,7 @@ def manifest(
             },
             "seed": s.seed,
             "inputs": inputs,
-            "sources": list(_region(result).sources),
+            "sources": list(result.region.sources),
             "parameters": params,
             "weights": weights,
             "results": {
@@ -222,7 +217,7 @@ def manifest(
             },
             "notes": list(result.notes),
             **(extra or {}),
-            "versions": _versions(),
+            "versions": versions(),
             "outputs": {name: sha256_file(p) for name, p in sorted(files.items())},
             "run_seconds": round(result.seconds, 3),
         }
@@ -259,7 +254,7 @@ def result_layers(
     import shapely
 
     from siting.costs import metric_points
-    from siting.maps import coverage_radius_km
+    from siting.present.maps import coverage_radius_km
 
     routes = routes if routes is not None else getattr(result, "routes", None)
     isochrones = isochrones if isochrones is not None else getattr(result, "isochrones", None)
@@ -333,7 +328,7 @@ def result_layers(
     layers["localities"] = loc
     layers["chosen_sites"] = _solution_layer(result).to_crs(METRIC_CRS)
     layers["assignments"] = gpd.GeoDataFrame(lines, geometry="geometry", crs=METRIC_CRS)
-    auth = _region(result).authorities.to_crs(METRIC_CRS).copy()
+    auth = result.region.authorities.to_crs(METRIC_CRS).copy()
     tpd = loc.groupby(loc["authority_id"].astype(int))["tonnes_per_day"].sum()
     auth["tonnes_per_day"] = auth["id"].astype(int).map(tpd).to_numpy()
     layers["authorities"] = auth
@@ -391,9 +386,9 @@ def write_outputs(
         Language of the map, the report and the charts (default: the scenario's ``lang``).
     self_contained : bool
         Inline Leaflet in ``map.html`` (fetched once from the npm registry, see
-        :mod:`siting._assets`).
+        :mod:`siting.present.assets`).
     routes, isochrones : GeoDataFrame, optional
-        Road routes and drive-time polygons to draw (see :func:`siting.maps.build_map`).
+        Road routes and drive-time polygons to draw (see :func:`siting.present.maps.build_map`).
     top_n : int
         Rows of the report's ranking table per facility.
 
@@ -407,15 +402,15 @@ def write_outputs(
     SitingError
         With ``self_contained`` when the map's scripts cannot be fetched (nothing is written).
     """
-    from siting import maps
-    from siting.figures import all_figures
-    from siting.report import build_report
+    from siting.present import maps
+    from siting.present.figures import all_figures
+    from siting.present.report import build_report
 
     lang = Lang.parse(lang or getattr(result.scenario, "lang", None) or Lang.EN)
     out_dir = Path(out_dir)
     date = maps.run_date()
     if self_contained:  # fail before anything is written if the scripts cannot be had
-        from siting._assets import PACKAGES, fetch_package
+        from siting.present.assets import PACKAGES, fetch_package
 
         for pkg in PACKAGES:
             fetch_package(pkg)
@@ -433,7 +428,7 @@ def write_outputs(
         page = maps.build_map(result, lang=lang, routes=routes, isochrones=isochrones, date=date)
         text = page.get_root().render()
         if self_contained:
-            from siting._assets import inline_assets
+            from siting.present.assets import inline_assets
 
             text = inline_assets(text)
         put("map.html", text)
@@ -464,7 +459,7 @@ def write_outputs(
         )
         extra: dict[str, Any] = {"lang": lang.value, "self_contained": bool(self_contained)}
         if self_contained:
-            from siting._assets import ASSETS
+            from siting.present.assets import ASSETS
 
             extra["inlined_assets"] = sorted(
                 {

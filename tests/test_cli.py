@@ -14,7 +14,7 @@ import pytest
 from pyproj import Transformer
 
 import siting.outputs
-from siting.scenario import default_scenario, run
+from siting.decide import default_scenario, run
 from siting.sources.embedded import embedded_data_dir
 
 
@@ -129,7 +129,7 @@ def test_failed_run_leaves_nothing(tmp_path, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("map failed")
 
-    monkeypatch.setattr("siting.maps.build_map", boom)
+    monkeypatch.setattr("siting.present.maps.build_map", boom)
     with pytest.raises(RuntimeError, match="map failed"):
         siting.outputs.write_outputs(result, target)
     assert list(tmp_path.iterdir()) == []

@@ -97,7 +97,7 @@ def test_ahp_weights_and_unknown_criterion(capsys, tmp_path):
         '[weights.waste_station.ahp]\ncriteria = ["cost", "nuisance"]\n'
         "matrix = [[1, 3], [0.3333333333333333, 1]]\n",
     )
-    from siting.config import scenario_from_file
+    from siting.decide.config import scenario_from_file
     from siting.layers import Facility
 
     s = scenario_from_file(_scenario(tmp_path, ahp))

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from siting import _orlib, locate
-from siting._orlib import pmed_like, read_optima, read_pmed, read_pmedcap
+from siting import locate
 from siting.errors import InfeasibleError
+from siting.locate import orlib as _orlib
+from siting.locate.orlib import pmed_like, read_optima, read_pmed, read_pmedcap
 from tests.conftest import require_shared
 
 PMED = ("benchmarks", "orlib-pmed")
@@ -686,8 +687,8 @@ def test_a_solution_that_disagrees_with_its_objective_is_refused() -> None:
     """The guard against solver-interface regressions (highspy 1.16 returned the MIP start)."""
     import highspy
 
-    from siting._locate_highs import _check_consistent, build_lp, new_highs
     from siting.errors import SitingError
+    from siting.locate._highs import _check_consistent, build_lp, new_highs
 
     h = new_highs()
     lp = build_lp(

@@ -20,9 +20,9 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from siting import network
-from siting._network_osm import parse_length_m, parse_speed_kmh, parse_weight_t
 from siting.costs import CostModel, CrowFlyModel
 from siting.errors import LayerError, ScenarioError, SitingError
+from siting.network._osm import parse_length_m, parse_speed_kmh, parse_weight_t
 from tests.conftest import require_shared
 
 MINI = Path(__file__).parent / "data" / "network" / "mini.osm"
@@ -223,7 +223,7 @@ def test_cost_matrices_km_is_length_of_the_fastest_route():
 
 
 def test_chunked_and_parallel_runs_give_the_same_matrix(monkeypatch):
-    from siting import _network_engine
+    from siting.network import _engine as _network_engine
 
     monkeypatch.setattr(_network_engine, "PARALLEL_MIN_WORK", 0)  # use workers on a small job
     g = nx.grid_2d_graph(30, 30).to_directed()
@@ -548,7 +548,7 @@ def test_network_cost_model_implements_the_cost_model_protocol():
     assert m.details["n_unreachable"] == 2
     assert m.details["unreachable_pairs"] == [("o1", "d9"), ("o6", "d9")]
     assert list(m.details["destination_nodes"]) == [5, 9]
-    from siting.scenario import SNAP_DETAIL
+    from siting.decide.scenario import SNAP_DETAIL
 
     assert m.details[SNAP_DETAIL] == pytest.approx([0.0, 0.0], abs=0.01)
     assert m.details["far_origins"] == []
@@ -710,7 +710,7 @@ def test_download_wrappers_call_osmnx_correctly_without_downloading(monkeypatch,
 
     import osmnx as ox
 
-    from siting._network_osm import build_raw_graph, read_osm_ways
+    from siting.network._osm import build_raw_graph, read_osm_ways
 
     ways, coords, _ = read_osm_ways(MINI, network.PROFILES["truck"].routable_highways)
     raw, _ = build_raw_graph(ways, coords)

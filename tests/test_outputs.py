@@ -14,13 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 import siting.outputs
-from siting import figures
-from siting._assets import PACKAGES, fetch_package
 from siting.cli import app
+from siting.decide import default_scenario, run
 from siting.errors import SitingError
 from siting.layers import Facility
-from siting.maps import coverage_radius_km
-from siting.scenario import default_scenario, run
+from siting.present import figures
+from siting.present.assets import PACKAGES, fetch_package
+from siting.present.maps import coverage_radius_km
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
 
@@ -164,7 +164,7 @@ def test_failed_figures_leave_nothing(result, tmp_path, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr("siting.figures.all_figures", boom)
+    monkeypatch.setattr("siting.present.figures.all_figures", boom)
     with pytest.raises(RuntimeError, match="figure failed"):
         siting.outputs.write_outputs(result, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []

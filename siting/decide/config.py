@@ -1,0 +1,448 @@
+"""Scenario files (TOML): validated before any work starts.
+
+A scenario file names the region, the cost model, the candidate source, the
+facility parameters, weights and outputs.  :func:`load_scenario` validates the
+whole file with pydantic and reports every problem as ``key (line N): message``
+— an unknown key, a wrong type, a missing file or an impossible value — then
+builds a :class:`siting.decide.scenario.Scenario`.
+
+Sections ``[waste_station]``, ``[truck_lots]``, ``[costs]`` and ``[candidates]``
+accept exactly the fields of the parameter classes in :mod:`siting.params`
+(their defaults and sources are listed there), so a new parameter is usable
+from a file as soon as it exists.
+
+Examples
+--------
+>>> text = '''
+... name = "demo"
+... [region]
+... embedded = "mishor-hahof"
+... [waste_station]
+... buffer_m = "far"
+... '''
+>>> try:
+...     parse_scenario(text, source="demo.toml")
+... except ScenarioError as err:
+...     print(str(err).splitlines()[1][:55])
+  waste_station.buffer_m (line 6): Input should be a va
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import typing
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from siting.errors import ScenarioError
+from siting.params import (
+    CandidateParams,
+    CrowFlyParams,
+    SensitivityParams,
+    TruckParams,
+    WasteParams,
+)
+
+__all__ = [
+    "CostModelKind",
+    "ScenarioFile",
+    "build_scenario",
+    "load_and_build",
+    "load_scenario",
+    "parse_scenario",
+    "scenario_from_file",
+]
+
+
+class CostModelKind(StrEnum):
+    """Travel-cost models a scenario can choose."""
+
+    CROW_FLY = "crow-fly"
+    NETWORK = "network"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegionSpec(_Strict):
+    """Where the authorities and localities come from (exactly one source)."""
+
+    embedded: str | None = Field(None, description="an embedded region, e.g. 'mishor-hahof'")
+    cluster: str | None = Field(None, description="an Eshkol_MPn cluster name or alias")
+    data_dir: str | None = Field(None, description="folder of the official files (cluster)")
+    authorities: str | None = Field(None, description="authorities layer file")
+    localities: str | None = Field(None, description="localities layer file")
+    neighbours: list[int | str] = Field(default_factory=list)
+    members_add: list[int] = Field(default_factory=list, description="neighbours joining")
+
+    @pydantic.model_validator(mode="after")
+    def _one_source(self) -> RegionSpec:
+        given = [k for k in ("embedded", "cluster", "authorities") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'embedded', 'cluster' or 'authorities' (+ 'localities'); "
+                f"got {given or 'none'}"
+            )
+        if self.authorities and not self.localities:
+            raise ValueError("'authorities' needs 'localities' too")
+        return self
+
+
+class CostsSpec(_Strict):
+    """Travel-cost model."""
+
+    model: CostModelKind = CostModelKind.CROW_FLY
+    network: str | None = Field(None, description=".osm/.osm.pbf/.graphml file (model=network)")
+    vehicle: str | None = None
+    circuity: float | None = None
+    speed_kmh: float | None = None
+
+    @pydantic.model_validator(mode="after")
+    def _network_needs_file(self) -> CostsSpec:
+        if self.model is CostModelKind.NETWORK and not self.network:
+            raise ValueError("model = 'network' needs 'network' = a road-network file")
+        return self
+
+
+class CandidatesSpec(_Strict):
+    """Candidate source: the hexagonal search (default) or a user's plots."""
+
+    source: Literal["grid", "file"] = "grid"
+    file: str | None = None
+    layer: str | None = None
+    exclusions: list[str] = Field(default_factory=list)
+    cell_m: float | None = None
+    built_up_density_per_km2: float | None = None
+    min_built_up_radius_m: float | None = None
+
+    @pydantic.model_validator(mode="after")
+    def _file_needs_path(self) -> CandidatesSpec:
+        if self.source == "file" and not self.file:
+            raise ValueError("source = 'file' needs 'file' = a GeoPackage/GeoJSON of plots")
+        return self
+
+
+class OutputsSpec(_Strict):
+    """Where and how to write outputs."""
+
+    dir: str | None = None
+    lang: Literal["en", "he"] = "en"
+    self_contained: bool = False
+
+
+@cache
+def _params_model(cls: type) -> type[BaseModel]:
+    """A strict pydantic model mirroring a parameter dataclass (every field optional)."""
+    hints = typing.get_type_hints(cls)
+    fields: dict[str, Any] = {
+        f.name: (hints[f.name] | None, None) for f in dataclasses.fields(cls) if f.init
+    }
+    return pydantic.create_model(
+        f"{cls.__name__}Spec", __config__=ConfigDict(extra="forbid"), **fields
+    )
+
+
+class ScenarioFile(_Strict):
+    """The validated content of a scenario file."""
+
+    name: str
+    description: str = ""
+    seed: int = 20261123
+    region: RegionSpec
+    costs: CostsSpec = Field(default_factory=CostsSpec)
+    candidates: CandidatesSpec = Field(default_factory=CandidatesSpec)
+    waste_station: dict[str, Any] = Field(default_factory=dict)
+    truck_lots: dict[str, Any] = Field(default_factory=dict)
+    weights: dict[Literal["waste_station", "truck_lot"], dict[str, Any]] = Field(
+        default_factory=dict,
+        description="per facility: {criterion = weight} or {ahp = {criteria, matrix}}",
+    )
+    weight_ranges: dict[Literal["waste_station", "truck_lot"], dict[str, tuple[float, float]]] = (
+        Field(default_factory=dict, description="per facility: {criterion = [low, high]}")
+    )
+    sensitivity: dict[str, Any] = Field(default_factory=dict)
+    outputs: OutputsSpec = Field(default_factory=OutputsSpec)
+    facilities: list[Literal["waste_station", "truck_lot"]] = ["waste_station", "truck_lot"]
+
+    @pydantic.field_validator("waste_station")
+    @classmethod
+    def _waste(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_params(WasteParams, v)
+
+    @pydantic.field_validator("truck_lots")
+    @classmethod
+    def _trucks(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_params(TruckParams, v)
+
+    @pydantic.field_validator("sensitivity")
+    @classmethod
+    def _sensitivity(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_params(SensitivityParams, v)
+
+    @pydantic.field_validator("weights")
+    @classmethod
+    def _weights(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for fac, spec in v.items():
+            _weight_set(fac, spec)  # raises ValueError naming the criteria
+        return v
+
+    @pydantic.field_validator("weight_ranges")
+    @classmethod
+    def _ranges(
+        cls, v: dict[str, dict[str, tuple[float, float]]]
+    ) -> dict[str, dict[str, tuple[float, float]]]:
+        from siting.criteria import CRITERIA
+        from siting.layers import Facility
+
+        for fac, ranges in v.items():
+            valid = [c.name for c in CRITERIA[Facility(fac)]]
+            unknown = sorted(set(ranges) - set(valid))
+            if unknown:
+                raise ValueError(f"{fac}: unknown criteria {unknown}; valid: {', '.join(valid)}")
+            bad = {k: r for k, r in ranges.items() if not 0 <= r[0] <= r[1]}
+            if bad:
+                raise ValueError(f"{fac}: each range must be [low, high] with 0 <= low <= high")
+        return v
+
+
+def _weight_set(facility: str, spec: dict[str, Any]) -> Any:
+    """The :class:`~siting.weights.WeightSet` of a ``[weights.<facility>]`` table."""
+    from siting.criteria import CRITERIA
+    from siting.layers import Facility
+    from siting.weights import WeightSet
+
+    valid = [c.name for c in CRITERIA[Facility(facility)]]
+    try:
+        return WeightSet.from_spec(spec, valid=valid)
+    except ScenarioError as err:
+        raise ValueError(f"{facility}: {str(err).removeprefix('weights: ')}") from None
+
+
+def _check_params(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    model = _params_model(cls)
+    parsed = model.model_validate(values)
+    out = {k: v for k, v in parsed.model_dump().items() if k in values}
+    # run the dataclass's own checks (e.g. circuity >= 1) for impossible values
+    try:
+        cls(**out)
+    except (TypeError, ValueError) as err:
+        raise ValueError(str(err)) from None
+    return out
+
+
+_HEADER = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best-effort line number of a key path in TOML text (tables and dotted headers)."""
+    keys = [str(k) for k in loc if not isinstance(k, int)]
+    if not keys:
+        return None
+    table: list[str] = []
+    best = None
+    for n, line in enumerate(text.splitlines(), start=1):
+        h = _HEADER.match(line)
+        if h:
+            table = [p.strip().strip("\"'") for p in h.group(1).split(".")]
+            if table == keys:
+                best = best or n
+            continue
+        k = _KEY.match(line)
+        if k:
+            path = [*table, k.group(1).strip("\"'")]
+            if path == keys:
+                return n
+            if best is None and path == keys[: len(path)]:
+                best = n
+    return best
+
+
+def _format(errors: Any, text: str) -> list[str]:
+    lines = []
+    for e in errors:
+        loc = tuple(p for p in e["loc"] if not str(p).startswith("function-after"))
+        key = ".".join(str(p) for p in loc) or "(file)"
+        line = _line_of(text, loc)
+        where = f" (line {line})" if line else ""
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{key}{where}: {msg}")
+    return lines
+
+
+def parse_scenario(
+    text: str, *, source: str = "<scenario>", base_dir: Path | None = None
+) -> ScenarioFile:
+    """Validate scenario TOML text (structure, types, values, that named files exist).
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem as ``key (line N): message``.
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{source}: not valid TOML: {err}") from None
+    try:
+        spec = ScenarioFile.model_validate(raw)
+    except pydantic.ValidationError as err:
+        problems = _format(err.errors(), text)
+        raise ScenarioError(
+            f"{source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems)
+        ) from None
+    base = base_dir or Path.cwd()
+    missing = [
+        f"{key} (line {_line_of(text, tuple(key.split('.')))}): file not found: {path}"
+        for key, path in _files(spec)
+        if not (base / path).exists()
+    ]
+    if missing:
+        raise ScenarioError(f"{source}: {len(missing)} problem(s)\n  " + "\n  ".join(missing))
+    return spec
+
+
+def _files(spec: ScenarioFile) -> list[tuple[str, str]]:
+    out = []
+    for key in ("authorities", "localities", "data_dir"):
+        if getattr(spec.region, key):
+            out.append((f"region.{key}", getattr(spec.region, key)))
+    if spec.costs.network:
+        out.append(("costs.network", spec.costs.network))
+    if spec.candidates.file:
+        out.append(("candidates.file", spec.candidates.file))
+    out.extend(("candidates.exclusions", p) for p in spec.candidates.exclusions)
+    return out
+
+
+def load_scenario(path: str | Path) -> ScenarioFile:
+    """Read and validate a scenario file; paths inside resolve against its folder."""
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(f"scenario file not found: {path}")
+    text = path.read_text(encoding="utf-8")
+    return parse_scenario(text, source=str(path), base_dir=path.parent)
+
+
+def scenario_from_file(path: str | Path) -> Any:
+    """Validate a scenario file, then build its :class:`~siting.decide.scenario.Scenario`.
+
+    The scenario keeps the file's text and path for the run's manifest.
+    """
+    return load_and_build(path)[1]
+
+
+def load_and_build(path: str | Path) -> tuple[ScenarioFile, Any]:
+    """The validated file and its Scenario (for callers that also need ``[outputs]``)."""
+    path = Path(path)
+    spec = load_scenario(path)
+    scenario = build_scenario(spec, base_dir=path.parent)
+    return spec, dataclasses.replace(
+        scenario,
+        scenario_text=path.read_text(encoding="utf-8"),
+        scenario_file=str(path.resolve()),
+    )
+
+
+def build_scenario(spec: ScenarioFile, *, base_dir: Path | None = None) -> Any:
+    """Turn a validated :class:`ScenarioFile` into a runnable Scenario (loads the layers)."""
+    from siting.decide.scenario import Scenario
+    from siting.layers import (
+        Region,
+        candidates_from_file,
+        exclusions_from_file,
+        read_layer,
+    )
+
+    base = base_dir or Path.cwd()
+    r = spec.region
+    inputs: list[str] = []
+    if r.embedded:
+        from siting.sources.embedded import default_region, embedded_data_dir
+
+        region = default_region(r.embedded)
+        folder = embedded_data_dir() / r.embedded
+        inputs += [str(folder / "authorities.csv"), str(folder / "localities.csv")]
+    elif r.cluster:
+        from siting.sources import region_from_cluster
+
+        region = region_from_cluster(
+            r.cluster,
+            data_dir=(base / r.data_dir) if r.data_dir else None,
+            neighbours=r.neighbours,
+        )
+    else:
+        auth = read_layer(base / str(r.authorities), "authorities")
+        loc = read_layer(base / str(r.localities), "localities")
+        region = Region(
+            name=spec.name,
+            authorities=auth,
+            localities=loc,
+            sources=(f"authorities: {r.authorities}", f"localities: {r.localities}"),
+        ).validated()
+        inputs += [str(base / str(r.authorities)), str(base / str(r.localities))]
+    if r.members_add:
+        region = region.with_members(r.members_add)
+
+    c = spec.costs
+    if c.model is CostModelKind.NETWORK:
+        from siting import network
+
+        graph = network.load_osm(base / str(c.network))
+        cost_model: Any = network.NetworkCostModel(graph)
+        inputs.append(str(base / str(c.network)))
+    else:
+        from siting.costs import CrowFlyModel
+
+        cf = {k: v for k, v in (("circuity", c.circuity), ("speed_kmh", c.speed_kmh)) if v}
+        cost_model = CrowFlyModel(CrowFlyParams(**cf))
+
+    cs = spec.candidates
+    search = CandidateParams(
+        **{
+            k: getattr(cs, k)
+            for k in ("cell_m", "built_up_density_per_km2", "min_built_up_radius_m")
+            if getattr(cs, k) is not None
+        }
+    )
+    candidates = None
+    if cs.source == "file":
+        candidates = candidates_from_file(base / str(cs.file), layer=cs.layer)
+        inputs.append(str(base / str(cs.file)))
+    exclusions = None
+    if cs.exclusions:
+        import pandas as pd
+
+        frames = [exclusions_from_file(base / p) for p in cs.exclusions]
+        exclusions = pd.concat([f.to_crs(frames[0].crs) for f in frames], ignore_index=True)
+        inputs += [str(base / p) for p in cs.exclusions]
+
+    from siting.layers import Facility
+
+    return Scenario(
+        name=spec.name,
+        region=region,
+        cost_model=cost_model,
+        waste=WasteParams(**spec.waste_station),
+        truck=TruckParams(**spec.truck_lots),
+        search=search,
+        candidates=candidates,
+        exclusions=exclusions,
+        sensitivity=SensitivityParams(**spec.sensitivity),
+        weights={Facility(f): _weight_set(f, w) for f, w in spec.weights.items()},
+        weight_ranges={Facility(f): dict(r) for f, r in spec.weight_ranges.items()},
+        facilities=tuple(Facility(f) for f in spec.facilities),
+        lang=spec.outputs.lang,
+        seed=spec.seed,
+        inputs=tuple(inputs),
+    )

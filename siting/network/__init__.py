@@ -1,0 +1,100 @@
+"""Truck-aware OSM road graphs and exact, fast travel-cost matrices.
+
+Load a road network (:func:`load_osm` for local ``.osm``/``.osm.bz2``/
+``.osm.pbf``/``.graphml`` files, :func:`graph_from_polygon` or
+:func:`graph_from_place` with internet), apply a heavy-vehicle profile
+(:class:`TruckProfile`: speeds per road class, ``hgv``/access/weight/height
+restrictions, largest strongly connected component), then
+
+* snap points to usable nodes (:func:`snap_points`, far snaps flagged),
+* compute dense matrices (:func:`travel_costs`, :func:`cost_matrices`),
+* draw routes (:func:`route_geometries`) and isochrones (:func:`isochrones`),
+* or use :class:`NetworkCostModel`, the road-network :class:`~siting.costs.CostModel`.
+
+Graphs follow OSMnx's conventions: a ``networkx.MultiDiGraph`` with WGS84 node
+``x``/``y``, edge ``length`` (m) and ``travel_time`` (s).
+
+Examples
+--------
+>>> import networkx as nx
+>>> g = nx.MultiDiGraph()
+>>> g.add_edge("a", "b", travel_time=60.0)
+0
+>>> g.add_edge("a", "b", travel_time=30.0)  # parallel edge: the faster one counts
+1
+>>> g.add_edge("b", "c", travel_time=90.0)  # one-way
+0
+>>> travel_costs(g, ["a", "c"], ["c"])
+array([[120.],
+       [  0.]])
+>>> travel_costs(g, ["c"], ["a"])
+array([[inf]])
+"""
+
+from siting.network import _engine, _paths
+from siting.network._profile import (
+    ARTICULATED_TRUCK,
+    COMPACTOR_26T,
+    MAX_TRUCK_SPEED_KMH,
+    MIN_EDGE_TRAVEL_TIME_S,
+    TRACK_GRADE_SPEEDS_KMH,
+    TRUCK_SPEEDS_KMH,
+    Restriction,
+    TruckProfile,
+    Vehicle,
+)
+from siting.network.load import (
+    PROFILES,
+    apply_profile,
+    default_cache_dir,
+    graph_from_place,
+    graph_from_polygon,
+    load_osm,
+    profile_report,
+)
+from siting.network.model import NetworkCostModel
+from siting.network.routing import (
+    SNAP_EXCLUDE_HIGHWAYS,
+    SNAP_THRESHOLD_M,
+    FarSnap,
+    PolygonSnap,
+    cost_matrices,
+    isochrones,
+    route_geometries,
+    snap_points,
+    travel_costs,
+)
+
+__all__ = [
+    "ARTICULATED_TRUCK",
+    "COMPACTOR_26T",
+    "MAX_TRUCK_SPEED_KMH",
+    "MIN_EDGE_TRAVEL_TIME_S",
+    "PROFILES",
+    "SNAP_EXCLUDE_HIGHWAYS",
+    "SNAP_THRESHOLD_M",
+    "TRACK_GRADE_SPEEDS_KMH",
+    "TRUCK_SPEEDS_KMH",
+    "FarSnap",
+    "NetworkCostModel",
+    "PolygonSnap",
+    "Restriction",
+    "TruckProfile",
+    "Vehicle",
+    "apply_profile",
+    "clear_cache",
+    "cost_matrices",
+    "default_cache_dir",
+    "graph_from_place",
+    "graph_from_polygon",
+    "isochrones",
+    "load_osm",
+    "profile_report",
+    "route_geometries",
+    "shutdown_workers",
+    "snap_points",
+    "travel_costs",
+]
+
+clear_cache = _paths.clear_cache
+shutdown_workers = _engine.shutdown_workers

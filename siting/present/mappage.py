@@ -1,0 +1,421 @@
+"""Page furniture of the committee map: Leaflet elements, CSS and JS, icons, title and legend.
+
+Private to :mod:`siting.present.maps`.  Feature data reaches the page as JSON whose
+``<``, ``>`` and ``&`` are escaped (:func:`_js`) and is put into the DOM by
+``sitingCard`` with ``textContent`` only; the static panels are HTML-escaped
+(:func:`_e`).
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import folium
+import numpy as np
+from branca.element import Element
+from folium.map import Layer
+from folium.template import Template
+
+from siting.facility import spec
+from siting.layers import Facility
+from siting.present.i18n import Lang, cost_model_text, fmt_number, t
+
+if TYPE_CHECKING:
+    from siting.decide.scenario import RunResult
+
+__all__: list[str] = []  # private module
+
+SCORE_STOPS = [(0.0, "#fff7bc"), (0.5, "#fec44f"), (0.8, "#fe9929"), (1.0, "#cc4c02")]
+AUTH_STOPS = [(0.0, "#e5f5e0"), (1.0, "#238b45")]
+EXCLUDED_GREY = "#9e9e9e"
+
+
+def _e(value: Any) -> str:
+    """HTML-escape any value for the static panels."""
+    return html.escape(str(value), quote=True)
+
+
+def _js(obj: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element (no ``</script>``, no ``<!--``)."""
+    return (
+        json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _ramp(t01: float, stops: list[tuple[float, str]]) -> str:
+    t01 = float(np.clip(t01, 0.0, 1.0))
+    for (a, ca), (b, cb) in itertools.pairwise(stops):
+        if t01 <= b:
+            f = (t01 - a) / (b - a) if b > a else 0.0
+            rgb_a = [int(ca[i : i + 2], 16) for i in (1, 3, 5)]
+            rgb_b = [int(cb[i : i + 2], 16) for i in (1, 3, 5)]
+            mix = [round(x + f * (y - x)) for x, y in zip(rgb_a, rgb_b, strict=True)]
+            return "#{:02x}{:02x}{:02x}".format(*mix)
+    return stops[-1][1]
+
+
+# ------------------------------------------------------------------ folium elements
+class _GeoJsonLayer(Layer):
+    """A GeoJSON overlay whose features carry their style and their popup/tooltip cards."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = sitingGeoJson({{ this.data_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, features: list[dict[str, Any]], *, name: str, key: str, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "SitingLayer"
+        self.key = key
+        self.n_features = len(features)
+        labels: dict[str, int] = {}
+        self.data = {
+            "type": "FeatureCollection",
+            "features": [_shared_labels(f, labels) for f in features],
+            "labels": list(labels),
+        }
+        self.data_js = _js(self.data)
+
+
+def _shared_labels(feature: dict[str, Any], labels: dict[str, int]) -> dict[str, Any]:
+    """A copy of ``feature`` whose card row labels are indexes into the layer's ``labels``.
+
+    Hundreds of popups repeat the same dozen row labels; sharing them keeps the file small.
+    """
+    props = dict(feature["properties"])
+    for key in ("tip", "popup"):
+        card = props.get(key)
+        if card and "r" in card:
+            rows = [[labels.setdefault(k, len(labels)), v] for k, v in card["r"]]
+            props[key] = {**card, "r": rows}
+    return {**feature, "properties": props}
+
+
+class _Controls(folium.MacroElement):
+    """Layer control, scale bar, title and legend panels, and ``window.siting``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var map = {{ this._parent.get_name() }};
+          var layers = {
+          {%- for key, layer in this.layers %}
+            {{ key|tojson }}: {{ layer.get_name() }},
+          {%- endfor %}
+          };
+          var names = {{ this.names_js }};
+          var overlays = {};
+          Object.keys(layers).forEach(function (k) { overlays[names[k]] = layers[k]; });
+          L.control.layers(null, overlays, {
+            collapsed: window.innerWidth < 1500, position: {{ this.layers_pos|tojson }}
+          }).addTo(map);
+          L.control.scale({metric: true, imperial: false, position: {{ this.scale_pos|tojson }}})
+            .addTo(map);
+          sitingPanel(map, "siting-title", {{ this.title_pos|tojson }});
+          sitingPanel(map, "siting-legend", {{ this.legend_pos|tojson }});
+          window.siting = {map: map, layers: layers, counts: {{ this.counts_js }},
+                           lang: {{ this.lang|tojson }}};
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: list[_GeoJsonLayer], lang: Lang) -> None:
+        super().__init__()
+        self._name = "SitingControls"
+        self.layers = [(layer.key, layer) for layer in layers]
+        self.names_js = _js({layer.key: _e(layer.layer_name) for layer in layers})
+        self.counts_js = _js({layer.key: layer.n_features for layer in layers})
+        self.lang = lang.value
+        rtl = lang is Lang.HE
+        self.layers_pos = "topleft" if rtl else "topright"
+        self.title_pos = "topright" if rtl else "topleft"
+        self.scale_pos = "bottomright" if rtl else "bottomleft"
+        self.legend_pos = "bottomleft" if rtl else "bottomright"
+
+
+_PAGE_TEMPLATE = Template(
+    "<!DOCTYPE html>\n"
+    '<html lang="{{ this.siting_lang }}" dir="{{ this.siting_dir }}">\n'
+    "<head>\n"
+    "{% if this.title %}<title>{{ this.title }}</title>{% endif %}"
+    "    {{ this.header.render(**kwargs) }}\n"
+    "</head>\n"
+    "<body>\n"
+    "    {{ this.html.render(**kwargs) }}\n"
+    "</body>\n"
+    "<script>\n"
+    "    {{ this.script.render(**kwargs) }}\n"
+    "</script>\n"
+    "</html>\n"
+)
+
+_CSS = """
+<style>
+.siting-card{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;max-width:360px}
+.siting-card b{display:block;font-size:14px}
+.siting-card .sub{color:#555;margin-bottom:3px}
+.siting-card table{border-collapse:collapse;margin-top:3px}
+.siting-card th{font-weight:normal;color:#444;text-align:start;padding:1px 8px 1px 0;
+ vertical-align:top}
+[dir=rtl] .siting-card th{padding:1px 0 1px 8px}
+.siting-card td{font-weight:600;text-align:end;white-space:nowrap}
+.siting-card .note{margin-top:4px;color:#7a0000}
+.siting-panel{background:rgba(255,255,255,.94);padding:6px 9px;border-radius:6px;
+ box-shadow:0 1px 5px rgba(0,0,0,.4);
+ font:12px/1.4 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;
+ max-width:min(430px,72vw);max-height:70vh;overflow:auto}
+.siting-panel summary{cursor:pointer}
+.siting-panel ul{margin:2px 0;padding-inline-start:18px}
+.siting-panel .warn{color:#a50026;font-weight:600}
+.siting-panel .sw{display:inline-block;width:14px;height:10px;vertical-align:middle}
+.siting-panel svg{vertical-align:middle}
+.siting-icon{background:none;border:none}
+.leaflet-control-layers-overlays label{white-space:nowrap}
+.leaflet-control-scale,.leaflet-control-attribution{direction:ltr}
+</style>
+"""
+
+_JS_HELPERS = """
+<script>
+var SITING_DIR = %(dir)s;
+function sitingCard(c, labels) {
+  var d = document.createElement("div");
+  d.className = "siting-card"; d.dir = SITING_DIR;
+  if (c.t) { var b = document.createElement("b"); var bi = document.createElement("bdi");
+             bi.textContent = c.t; b.appendChild(bi); d.appendChild(b); }
+  if (c.s) { var s = document.createElement("div"); s.className = "sub";
+             var si = document.createElement("bdi"); si.textContent = c.s;
+             s.appendChild(si); d.appendChild(s); }
+  if (c.r) {
+    var tb = document.createElement("table");
+    c.r.forEach(function (kv) {
+      var tr = tb.insertRow(); var th = document.createElement("th");
+      th.textContent = typeof kv[0] === "number" ? labels[kv[0]] : kv[0];
+      tr.appendChild(th);
+      var td = tr.insertCell(); var vi = document.createElement("bdi");
+      vi.textContent = kv[1]; td.appendChild(vi);
+    });
+    d.appendChild(tb);
+  }
+  if (c.n) { var n = document.createElement("div"); n.className = "note";
+             n.textContent = c.n; d.appendChild(n); }
+  return d;
+}
+function sitingGeoJson(data) {
+  var labels = data.labels || [];
+  return L.geoJSON(data, {
+    style: function (f) { return f.properties.style || {}; },
+    pointToLayer: function (f, latlng) {
+      var p = f.properties;
+      if (p.icon) {
+        return L.marker(latlng, {
+          icon: L.divIcon({html: p.icon.html, className: "siting-icon",
+                           iconSize: p.icon.size, iconAnchor: p.icon.anchor,
+                           popupAnchor: [0, -p.icon.anchor[1]],
+                           tooltipAnchor: [0, -p.icon.anchor[1]]}),
+          riseOnHover: true, zIndexOffset: 1000, alt: p.icon.alt || ""});
+      }
+      return L.circleMarker(latlng, p.style || {});
+    },
+    onEachFeature: function (f, layer) {
+      var p = f.properties;
+      if (p.tip) { layer.bindTooltip(function () { return sitingCard(p.tip, labels); },
+                                     {sticky: !p.icon, direction: "top", opacity: 0.96}); }
+      if (p.tip && p.popup) { layer.on("popupopen", function () { layer.closeTooltip(); }); }
+      if (p.popup) { layer.bindPopup(function () { return sitingCard(p.popup, labels); },
+                                     {maxWidth: 380, maxHeight: 300,
+                                      autoPanPadding: [40, 40]}); }
+    }
+  });
+}
+function sitingPanel(map, id, position) {
+  var el = document.getElementById(id);
+  if (!el) { return; }
+  var c = L.control({position: position});
+  c.onAdd = function () {
+    L.DomEvent.disableClickPropagation(el); L.DomEvent.disableScrollPropagation(el);
+    if (el.tagName === "DETAILS" && window.innerWidth < 760) { el.open = false; }
+    return el;
+  };
+  c.addTo(map);
+}
+</script>
+"""
+
+
+# -------------------------------------------------------------------------- icons
+def _icon(fac: Facility, site_id: str, label: str) -> dict[str, Any]:
+    """An inline-SVG DivIcon: a circle with a bin (station), a square with a truck (lots)."""
+    attrs = (
+        f'class="siting-chosen" data-facility="{_e(fac.value)}" data-site="{_e(site_id)}" '
+        f'title="{_e(label)}"'
+    )
+    return {
+        "html": f"<div {attrs}>{_svg(fac, 32)}</div>",
+        "size": [32, 32],
+        "anchor": [16, 16],
+        "alt": label,
+    }
+
+
+def _svg(fac: Facility, size: int) -> str:
+    c = spec(fac).colour
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        'viewBox="0 0 32 32" aria-hidden="true">'
+    )
+    if fac is Facility.WASTE_STATION:
+        body = (
+            f'<circle cx="16" cy="16" r="14" fill="{c}" stroke="#fff" stroke-width="2.5"/>'
+            '<rect x="13.5" y="7.5" width="5" height="2" rx="0.8" fill="#fff"/>'
+            '<rect x="9.5" y="9.5" width="13" height="2.4" rx="1" fill="#fff"/>'
+            '<path d="M11 13h10l-1.1 11h-7.8z" fill="#fff"/>'
+            f'<path d="M14.3 15v7M17.7 15v7" stroke="{c}" stroke-width="1.3"/>'
+        )
+    else:
+        body = (
+            f'<rect x="2" y="2" width="28" height="28" rx="6" fill="{c}" stroke="#fff" '
+            'stroke-width="2.5"/>'
+            '<rect x="6" y="10" width="12" height="9" fill="#fff"/>'
+            '<path d="M19 12.5h4l3 3.6v2.9h-7z" fill="#fff"/>'
+            f'<circle cx="10.5" cy="21" r="2.3" fill="#fff" stroke="{c}" stroke-width="1.2"/>'
+            f'<circle cx="22" cy="21" r="2.3" fill="#fff" stroke="{c}" stroke-width="1.2"/>'
+        )
+    return head + body + "</svg>"
+
+
+def _locality_radius(residents: float) -> float:
+    """Circle radius in pixels, area proportional to residents."""
+    return float(3.0 + 0.05 * np.sqrt(max(residents, 0.0)))
+
+
+# ------------------------------------------------------------------ static panels
+def _objective_line(result: RunResult, fac: Facility, lang: Lang) -> str:
+    res = result.results[fac]
+    if fac is Facility.WASTE_STATION:
+        parts = [f"{fmt_number(res.objective)} {_e(t('unit_tkm_year', lang))}"]
+        cost = res.extra.get("cost_ils_per_year")
+        if cost is not None:
+            parts.append(f"{fmt_number(cost)} {_e(t('unit_ils_year', lang))}")
+        return "; ".join(parts)
+    return f"{fmt_number(res.objective)} {_e(t('unit_truck_km_day', lang))}"
+
+
+def _title_block(result: RunResult, lang: Lang, date: str) -> str:
+    s = result.scenario
+    cm = result.costs
+    rows = [
+        f"<div>{_e(t('scenario', lang))}: <code>{_e(s.name)}</code> · "
+        f"{_e(t('date', lang))}: {_e(date)}</div>"
+    ]
+    if cm.approximate:
+        rows.append(f'<div class="warn">⚠ {_e(t("approximate_warning", lang))}</div>')
+    model = _e(_cm_text(result, lang))
+    rows.append(f"<div>{_e(t('cost_model', lang))}: <bdi>{model}</bdi></div><ul>")
+    for fac, res in result.results.items():
+        chosen = ", ".join(str(c) for c in res.chosen)
+        rows.append(
+            f"<li>{_svg(fac, 14)} {_e(t(fac.value, lang))}: <b>{_e(chosen)}</b> — "
+            f"{_objective_line(result, fac, lang)}</li>"
+        )
+    rows.append("</ul>")
+    notes = "".join(f'<li dir="auto">{_e(n)}</li>' for n in result.notes)
+    sources = "".join(f'<li dir="auto">{_e(x)}</li>' for x in result.region.sources)
+    sources += f"<li>{_e(t('basemap', lang))}</li>"
+    return (
+        f'<details open id="siting-title" class="siting-panel" dir="{lang.dir}">'
+        f'<summary><b><bdi dir="{lang.dir}">{_e(result.region.name)}</bdi></b></summary>'
+        + "".join(rows)
+        + f"<details><summary>{_e(t('notes', lang))} ({len(result.notes)})</summary>"
+        f"<ul>{notes}</ul></details>"
+        f"<details><summary>{_e(t('sources', lang))}</summary><ul>{sources}</ul></details>"
+        "</details>"
+    )
+
+
+def _legend_circle(residents: float) -> str:
+    r = _locality_radius(residents)
+    return (
+        f'<svg width="{2 * r + 2:.0f}" height="{2 * r + 2:.0f}"><circle cx="{r + 1:.1f}" '
+        f'cy="{r + 1:.1f}" r="{r:.1f}" fill="#525252" fill-opacity=".6" stroke="#252525"/>'
+        f"</svg> {fmt_number(residents)} "
+    )
+
+
+def _legend(
+    result: RunResult, lang: Lang, auth_legend: Mapping[str, Any], has_exclusions: bool
+) -> str:
+    ramp = "".join(f'<span class="sw" style="background:{c}"></span>' for _, c in SCORE_STOPS)
+    auth_ramp = "".join(
+        f'<span class="sw" style="background:{_ramp(x, AUTH_STOPS)}"></span>'
+        for x in (0.0, 0.33, 0.66, 1.0)
+    )
+    circles = "".join(_legend_circle(n) for n in (1_000, 10_000, 50_000))
+    parts = [
+        f"<div><b>{_e(t('legend', lang))}</b></div>",
+        f"<div>{_e(t('legend_score', lang))}: {_e(t('score_low', lang))} {ramp} "
+        f"{_e(t('score_high', lang))}</div>",
+        f'<div><span class="sw" style="background:{EXCLUDED_GREY}"></span> '
+        f"{_e(t('legend_excluded', lang))}</div>",
+    ]
+    for fac in result.results:
+        parts.append(
+            f"<div>{_svg(fac, 18)} {_e(t('chosen', lang))}: {_e(t(fac.value, lang))}</div>"
+        )
+    parts.append(
+        '<div><svg width="24" height="8"><line x1="0" y1="4" x2="24" y2="4" stroke="#555" '
+        f'stroke-width="2"/></svg> {_e(t("legend_assignment", lang))}</div>'
+    )
+    parts.append(f"<div>{_e(t('legend_locality', lang))}: {circles}</div>")
+    parts.append(
+        f'<div>{_e(t("legend_authority", lang))} (<bdi dir="ltr">'
+        f"{fmt_number(auth_legend['lo'], 1)}–{fmt_number(auth_legend['hi'], 1)}</bdi>): "
+        f"{auth_ramp}</div>"
+        '<div><svg width="14" height="14"><circle cx="7" cy="7" r="5" fill="#d9d9d9" '
+        'stroke="#00441b" stroke-width="2.5"/></svg> '
+        f"{_e(t('legend_member', lang))} · "
+        '<svg width="14" height="14"><circle cx="7" cy="7" r="5" fill="#d9d9d9" '
+        'stroke="#737373" stroke-width="2" stroke-dasharray="3 2"/></svg> '
+        f"{_e(t('legend_neighbour', lang))}</div>"
+    )
+    if has_exclusions:
+        parts.append(
+            '<div><span class="sw" style="background:#d6604d"></span> '
+            f"{_e(t('layer_exclusions', lang))}</div>"
+        )
+    if not auth_legend["polygons"]:
+        parts.append(
+            f'<div style="max-width:300px;color:#555">{_e(t("legend_points_note", lang))}</div>'
+        )
+    return f'<div id="siting-legend" class="siting-panel" dir="{lang.dir}">{"".join(parts)}</div>'
+
+
+def _number_ids(root: Element) -> None:
+    """Give every element a deterministic id (Folium draws random ones)."""
+    counter = 0
+    stack = [root]
+    while stack:
+        el = stack.pop(0)
+        el._id = f"{counter:05d}"
+        counter += 1
+        stack.extend(el._children.values())
+
+
+def _cm_text(result: RunResult, lang: Lang | str) -> str:
+    cm = result.costs
+    params = getattr(result.scenario.cost_model, "params", None)
+    return cost_model_text(cm.model, cm.description, params, lang)

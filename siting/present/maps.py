@@ -1,0 +1,759 @@
+"""Interactive committee map (Folium/Leaflet), in English or Hebrew.
+
+Layers, each toggleable in the layer control:
+
+* authorities — polygons when the region has jurisdictions, otherwise points
+  (the embedded default), coloured by tonnes of waste a day; members solid,
+  neighbours grey and dashed;
+* localities — circles whose area is proportional to residents;
+* candidate sites per facility — coloured by score, excluded ones grey with
+  the reason in their popup;
+* the chosen site(s) per facility — distinct inline-SVG icons (no icon font);
+* assignments per facility — road routes when a ``routes`` layer is given,
+  straight lines otherwise;
+* coverage per facility — isochrones when given, otherwise circles of the
+  crow-fly radius that the cost model turns into the coverage threshold
+  (``T × speed ÷ circuity``), labelled approximate;
+* exclusion zones when the scenario has them.
+
+Popups show every criterion the ranking carries (values, ``contrib_*``
+contributions, ``p_first`` …) plus the residents within the threshold; a title
+block names the scenario, date, cost model (with an APPROXIMATE warning for
+crow-fly), notes and data sources; a legend, a metric scale bar and a
+fullscreen button complete it.
+
+Safety and reproducibility
+    Text from data never reaches the page as markup: features carry plain
+    strings (JSON with ``<``, ``>``, ``&`` escaped) that the page puts into the
+    DOM with ``textContent``, and the static panels are HTML-escaped.  Element
+    ids are numbered deterministically and the date comes from
+    ``SOURCE_DATE_EPOCH`` when set, so a re-run gives the same HTML.
+Offline use
+    ``map_html(..., self_contained=True)`` inlines Leaflet and the fullscreen
+    plugin (see :mod:`siting.present.assets`): the file then needs no network except
+    for the basemap tiles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element
+from folium.plugins import Fullscreen
+
+from siting.costs import metric_points
+from siting.facility import spec
+from siting.layers import METRIC_CRS, POLYGONAL, WGS84, Facility
+from siting.present.assets import ASSETS, inline_assets
+from siting.present.features import card as _card
+from siting.present.features import feature as _feature
+from siting.present.features import geojson_geometry as _geojson_geometry
+from siting.present.features import norm as _norm
+from siting.present.features import text as _text
+from siting.present.i18n import Lang, column_label, fmt_number, fmt_value, t
+from siting.present.mappage import (
+    _CSS,
+    _JS_HELPERS,
+    _PAGE_TEMPLATE,
+    AUTH_STOPS,
+    EXCLUDED_GREY,
+    SCORE_STOPS,
+    _Controls,
+    _e,
+    _GeoJsonLayer,
+    _icon,
+    _js,
+    _legend,
+    _locality_radius,
+    _number_ids,
+    _ramp,
+    _title_block,
+)
+
+if TYPE_CHECKING:
+    from siting.decide.scenario import RunResult
+
+__all__ = [
+    "build_map",
+    "coverage_radius_km",
+    "map_html",
+    "map_layer_counts",
+    "map_layers",
+    "run_date",
+]
+
+SIMPLIFY_M = {"authorities": 20.0, "routes": 5.0, "zones": 20.0, "candidates": 2.0}
+
+# Ranking columns shown in the title of a popup, not as rows; or not at all.
+_NOT_ROWS = frozenset(
+    {
+        "site_id",
+        "facility",
+        "excluded",
+        "exclusion_reason",
+        "chosen",
+        "rank",
+        "score",
+        "rank_p05",
+        "rank_p95",
+    }
+)
+# Preferred order of the rows; other columns follow in the ranking's order.
+_ROW_ORDER = (
+    "haul_tkm_per_year",
+    "haul_cost_ils_per_year",
+    "saving_ils_per_year",
+    "truck_km_per_day",
+    "coverage_share",
+    "residents_within",
+    "mean_minutes",
+    "worst_authority_minutes",
+    "p_first",
+    "area_m2",
+    "nearest_built_up_m",
+    "authority_id",
+)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def run_date() -> str:
+    """The date printed on outputs: ``SOURCE_DATE_EPOCH`` when set, else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return when.strftime("%Y-%m-%d")
+
+
+def coverage_radius_km(result: RunResult, threshold_min: float) -> float | None:
+    """Crow-fly radius reached within ``threshold_min`` under the run's cost model.
+
+    ``km_road = km_straight × circuity`` and ``minutes = km_road / speed × 60``, so
+    the straight-line radius is ``T × speed / 60 / circuity``.  ``None`` when the
+    cost model is not crow-fly (draw isochrones instead).
+    """
+    params = getattr(result.scenario.cost_model, "params", None)
+    if result.costs.model != "crow-fly" or params is None:
+        return None
+    return float(threshold_min) * params.speed_kmh / 60.0 / params.circuity
+
+
+def _threshold(result: RunResult, fac: Facility) -> float:
+    return spec(fac).threshold_min(result.scenario)
+
+
+def _names(lang: Lang, primary_he: Any, english: Any) -> tuple[str, str]:
+    """(title, subtitle) of a place: Hebrew first in ``he``, English (if any) first in ``en``."""
+    he_name, en_name = _text(primary_he), _text(english)
+    if lang is Lang.HE or not en_name:
+        return he_name, ""
+    return en_name, he_name
+
+
+# ------------------------------------------------------------------------- layers
+def _authority_names(result: RunResult, lang: Lang) -> dict[int, str]:
+    auth = result.region.authorities
+    out = {}
+    for _, a in auth.iterrows():
+        title, _sub = _names(lang, a.get("name_he"), a.get("name_en"))
+        out[int(a["id"])] = title
+    return out
+
+
+def _authorities_layer(result: RunResult, lang: Lang) -> tuple[_GeoJsonLayer, dict[str, Any]]:
+    auth = result.region.authorities.to_crs(METRIC_CRS)
+    loc = result.localities
+    tpd = loc.groupby(loc["authority_id"].astype(int))["tonnes_per_day"].sum()
+    n_loc = loc.groupby(loc["authority_id"].astype(int)).size()
+    hi = float(tpd.max()) if len(tpd) else 0.0
+    lo = float(tpd.min()) if len(tpd) else 0.0
+    polygons = bool(auth.geom_type.isin(POLYGONAL).any())
+    feats = []
+    for _, a in auth.iterrows():
+        aid = int(a["id"])
+        member = bool(a["member"])
+        title, sub = _names(lang, a.get("name_he"), a.get("name_en"))
+        rows = [
+            [t("status", lang), t("member" if member else "neighbour", lang)],
+            [t("residents", lang), fmt_number(a["population"])],
+            [t("kg_per_capita_day", lang), fmt_number(a.get("msw_kg_per_capita_day"), 2)],
+        ]
+        if aid in tpd.index:
+            rows.append([t("tonnes_per_day", lang), fmt_number(tpd[aid], 1)])
+            rows.append([t("localities", lang), fmt_number(n_loc[aid])])
+        if member and aid in tpd.index:
+            fill = _ramp(_norm(float(tpd[aid]), lo, hi), AUTH_STOPS)
+        else:
+            fill = "#d9d9d9"
+        style: dict[str, Any] = {
+            "color": "#00441b" if member else "#737373",
+            "weight": 3 if member else 2,
+            "dashArray": None if member else "5 4",
+            "fillColor": fill,
+            "fillOpacity": 0.55 if a.geometry.geom_type == "Point" else 0.3,
+            "radius": 9,
+        }
+        style = {k: v for k, v in style.items() if v is not None}
+        card = _card(title, sub, rows)
+        feats.append(
+            _feature(
+                _geojson_geometry(a.geometry, SIMPLIFY_M["authorities"]),
+                id=str(aid),
+                style=style,
+                tip=_card(title, t("member" if member else "neighbour", lang)),
+                popup=card,
+            )
+        )
+    name = t("layer_authorities" if polygons else "layer_authorities_points", lang)
+    legend = {"polygons": polygons, "lo": lo, "hi": hi}
+    return _GeoJsonLayer(feats, name=name, key="authorities"), legend
+
+
+def _localities_layer(
+    result: RunResult, lang: Lang, auth_names: Mapping[int, str]
+) -> _GeoJsonLayer:
+    loc = result.localities.to_crs(METRIC_CRS)
+    assigned: dict[Facility, pd.DataFrame] = {
+        fac: res.assignment.set_index("locality_id") for fac, res in result.results.items()
+    }
+    feats = []
+    for _, r in loc.iterrows():
+        title, sub = _names(lang, r.get("name"), r.get("name_en"))
+        aid = int(r["authority_id"])
+        rows = [
+            [t("authority", lang), auth_names.get(aid, str(aid))],
+            [t("residents", lang), fmt_number(r["residents"])],
+            [t("tonnes_per_day", lang), fmt_number(r["tonnes_per_day"], 1)],
+            [t("trucks", lang), fmt_number(r["trucks"], 1)],
+        ]
+        for fac, a in assigned.items():
+            if r["id"] in a.index:
+                row = a.loc[r["id"]]
+                rows.append(
+                    [
+                        t(fac.value, lang),
+                        t(
+                            "assigned_value",
+                            lang,
+                            site=_text(row["site_id"]),
+                            km=fmt_number(row["km"], 1),
+                            min=fmt_number(row["minutes"]),
+                        ),
+                    ]
+                )
+        style = {
+            "radius": _locality_radius(float(r["residents"])),
+            "color": "#252525",
+            "weight": 1,
+            "fillColor": "#525252",
+            "fillOpacity": 0.6,
+        }
+        feats.append(
+            _feature(
+                _geojson_geometry(r.geometry),
+                id=_text(r["id"]),
+                style=style,
+                tip=_card(title, sub, [[t("residents", lang), fmt_number(r["residents"])]]),
+                popup=_card(title, sub, rows),
+            )
+        )
+    return _GeoJsonLayer(feats, name=t("layer_localities", lang), key="localities")
+
+
+def _residents_within(result: RunResult, threshold_min: float) -> pd.Series:
+    """Residents of the demand points within ``threshold_min`` of each candidate."""
+    minutes = np.asarray(result.costs.minutes, dtype=float)
+    res = result.localities["residents"].to_numpy(dtype=float)
+    within = (minutes <= threshold_min).T @ res
+    return pd.Series(within, index=pd.Index(result.costs.destination_ids).astype(str))
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _candidate_rows(
+    r: Mapping[str, Any],
+    columns: list[str],
+    lang: Lang,
+    threshold: float,
+    names: Mapping[str, Mapping[str, str]],
+) -> list[list[str]]:
+    rows = [[t("score", lang), fmt_value("score", r.get("score"))]]
+    lo, hi = r.get("rank_p05"), r.get("rank_p95")
+    if lo is not None and hi is not None and not _missing(lo) and not _missing(hi):
+        rows.append([column_label("rank_interval", lang), f"{int(lo)}–{int(hi)}"])
+    for col in columns:
+        value = r.get(col)
+        if _missing(value):
+            continue
+        label = column_label(col, lang, t=fmt_number(threshold))
+        if col in names:  # ids of authorities / localities → their names
+            key = str(int(value)) if isinstance(value, float | np.floating) else str(value)
+            text = names[col].get(key, key)
+        elif isinstance(value, str):
+            if not value:
+                continue
+            text = value
+        else:
+            text = fmt_value(col, value)
+        rows.append([label, text])
+    return rows
+
+
+def _row_columns(ranking: pd.DataFrame) -> list[str]:
+    cols = [c for c in _ROW_ORDER if c in ranking.columns or c == "residents_within"]
+    contrib = [c for c in ranking.columns if c.startswith("contrib_")]
+    rest = [
+        c
+        for c in ranking.columns
+        if c not in _NOT_ROWS and c not in cols and c not in contrib and not c.startswith("_")
+    ]
+    return cols + contrib + rest
+
+
+def _site_title(site_id: str, rank: Any, lang: Lang) -> str:
+    if rank is None or rank is pd.NA or (isinstance(rank, float) and np.isnan(rank)):
+        return f"{t('site', lang)} {site_id} — {t('excluded', lang)}"
+    return f"{t('site', lang)} {site_id} — {t('rank', lang).lower()} {int(rank)}"
+
+
+def _candidate_layers(
+    result: RunResult, lang: Lang, auth_names: Mapping[int, str]
+) -> tuple[list[_GeoJsonLayer], dict[Facility, dict[str, dict[str, Any]]]]:
+    """One layer of candidate cells per facility, and each site's popup card."""
+    cand = result.candidates.to_crs(METRIC_CRS)
+    loc = result.localities
+    names = {
+        "authority_id": {str(k): v for k, v in auth_names.items()},
+        "nearest_locality_id": {
+            str(i): _names(lang, n, e)[0]
+            for i, n, e in zip(loc["id"], loc["name"], loc.get("name_en", loc["name"]), strict=True)
+        },
+    }
+    geoms = {
+        str(i): _geojson_geometry(g, SIMPLIFY_M["candidates"])
+        for i, g in zip(cand["id"], cand.geometry, strict=True)
+    }
+    layers, cards = [], {}
+    for fac, res in result.results.items():
+        threshold = _threshold(result, fac)
+        rk = res.ranking.copy()
+        rk["site_id"] = rk["site_id"].astype(str)
+        within = _residents_within(result, threshold)
+        rk["residents_within"] = rk["site_id"].map(within)
+        columns = _row_columns(rk)
+        eligible = rk.loc[~rk["excluded"].astype(bool), "score"].astype(float)
+        lo = float(eligible.min()) if len(eligible) else 0.0
+        hi = float(eligible.max()) if len(eligible) else 1.0
+        n_ranked = int(rk["rank"].notna().sum())
+        chosen = set(res.chosen)
+        feats, fac_cards = [], {}
+        for r in rk.to_dict("records"):
+            sid = r["site_id"]
+            excluded = bool(r["excluded"])
+            sub = t(fac.value, lang) + (f" — {t('chosen', lang)} ✓" if sid in chosen else "")
+            if excluded:
+                reason = _text(r.get("exclusion_reason"))
+                card = _card(_site_title(sid, None, lang), sub, [[t("reason", lang), reason]])
+                tip = _card(f"{sid}: {t('excluded', lang)}", reason)
+                fill, opacity = EXCLUDED_GREY, 0.35
+            else:
+                rank = int(r["rank"])
+                rows = [
+                    [t("rank", lang), t("rank_of", lang, rank=rank, n=n_ranked)],
+                    *_candidate_rows(r, columns, lang, threshold, names),
+                ]
+                card = _card(_site_title(sid, rank, lang), sub, rows)
+                tip = _card(
+                    f"{sid} · {t('rank', lang)} {rank} · {t('score', lang)} "
+                    f"{fmt_value('score', r['score'])}"
+                )
+                fill = _ramp(_norm(float(r["score"]), lo, hi), SCORE_STOPS)
+                opacity = 0.6
+            fac_cards[sid] = card
+            feats.append(
+                _feature(
+                    geoms[sid],
+                    id=sid,
+                    style={
+                        "color": "#636363",
+                        "weight": 0.4,
+                        "fillColor": fill,
+                        "fillOpacity": opacity,
+                    },
+                    tip=tip,
+                    popup=card,
+                )
+            )
+        cards[fac] = fac_cards
+        name = f"{t('layer_candidates', lang)}: {t(fac.value, lang)}"
+        layers.append(
+            _GeoJsonLayer(
+                feats,
+                name=name,
+                key=f"candidates:{fac.value}",
+                show=fac is next(iter(result.results)),
+            )
+        )
+    return layers, cards
+
+
+def _site_points(result: RunResult) -> dict[str, Any]:
+    """Each candidate's point in EPSG:2039: the same point the cost model measured from."""
+    xy = metric_points(result.candidates, "candidates")
+    pts = shapely.points(xy)
+    return dict(zip(result.candidates["id"].astype(str), pts, strict=True))
+
+
+def _chosen_layers(
+    result: RunResult, lang: Lang, cards: Mapping[Facility, Mapping[str, dict[str, Any]]]
+) -> list[_GeoJsonLayer]:
+    pts = _site_points(result)
+    layers = []
+    for fac, res in result.results.items():
+        feats = []
+        for sid in res.chosen:
+            label = f"{t(fac.value, lang)} · {t('site', lang)} {sid}"
+            feats.append(
+                _feature(
+                    _geojson_geometry(pts[str(sid)]),
+                    id=str(sid),
+                    icon=_icon(fac, str(sid), label),
+                    tip=_card(label),
+                    popup=cards[fac][str(sid)],
+                )
+            )
+        name = f"{t('layer_chosen', lang)}: {t(fac.value, lang)}"
+        layers.append(_GeoJsonLayer(feats, name=name, key=f"chosen:{fac.value}"))
+    return layers
+
+
+def _routes_lookup(routes: gpd.GeoDataFrame | None, fac: Facility) -> dict[tuple[str, str], Any]:
+    if routes is None or len(routes) == 0:
+        return {}
+    r = routes.to_crs(METRIC_CRS)
+    if "facility" in r.columns:
+        r = r[r["facility"].astype(str) == fac.value]
+    return {
+        (str(a), str(b)): g
+        for a, b, g in zip(r["locality_id"], r["site_id"], r.geometry, strict=True)
+        if g is not None and not g.is_empty
+    }
+
+
+def _assignment_layers(
+    result: RunResult, lang: Lang, routes: gpd.GeoDataFrame | None
+) -> list[_GeoJsonLayer]:
+    pts = _site_points(result)
+    loc = result.localities.to_crs(METRIC_CRS)
+    loc_pt = dict(zip(loc["id"].astype(str), loc.geometry, strict=True))
+    loc_name = {
+        str(i): _names(lang, n, e)[0]
+        for i, n, e in zip(loc["id"], loc["name"], loc.get("name_en", loc["name"]), strict=True)
+    }
+    layers = []
+    for fac, res in result.results.items():
+        lookup = _routes_lookup(routes, fac)
+        feats = []
+        for _, a in res.assignment.iterrows():
+            lid, sid = str(a["locality_id"]), str(a["site_id"])
+            geom = lookup.get((lid, sid))
+            if geom is None:
+                geom = shapely.LineString([loc_pt[lid], pts[sid]])
+                simplify = 0.0
+            else:
+                simplify = SIMPLIFY_M["routes"]
+            text = f"{loc_name.get(lid, lid)} → {sid}"
+            value = t(
+                "assigned_value",
+                lang,
+                site=sid,
+                km=fmt_number(a["km"], 1),
+                min=fmt_number(a["minutes"]),
+            )
+            feats.append(
+                _feature(
+                    _geojson_geometry(geom, simplify),
+                    id=f"{lid}>{sid}",
+                    style={"color": spec(fac).colour, "weight": 1.6, "opacity": 0.65},
+                    tip=_card(text, value),
+                )
+            )
+        kind = t("layer_routes" if lookup else "layer_straight", lang)
+        name = f"{t('layer_assignments', lang)}: {t(fac.value, lang)} ({kind})"
+        first = fac is next(iter(result.results))
+        layers.append(_GeoJsonLayer(feats, name=name, key=f"assignments:{fac.value}", show=first))
+    return layers
+
+
+def _coverage_layers(
+    result: RunResult, lang: Lang, isochrones: gpd.GeoDataFrame | None
+) -> list[_GeoJsonLayer]:
+    pts = _site_points(result)
+    layers = []
+    for fac, res in result.results.items():
+        threshold = _threshold(result, fac)
+        feats = []
+        iso = None
+        if isochrones is not None and len(isochrones):
+            iso = isochrones.to_crs(METRIC_CRS)
+            if "facility" in iso.columns:
+                iso = iso[iso["facility"].astype(str) == fac.value]
+            iso = iso[iso["site_id"].astype(str).isin([str(s) for s in res.chosen])]
+            if "minutes" in iso.columns:
+                iso = iso[np.isclose(iso["minutes"].astype(float), threshold)]
+            if len(iso) == 0:
+                iso = None
+        radius = coverage_radius_km(result, threshold)
+        colour = spec(fac).colour
+        if iso is not None:
+            label = t("legend_coverage_iso", lang, t=fmt_number(threshold))
+            for _, z in iso.iterrows():
+                sid = str(z["site_id"])
+                feats.append(
+                    _feature(
+                        _geojson_geometry(z.geometry, SIMPLIFY_M["zones"]),
+                        id=sid,
+                        style={
+                            "color": colour,
+                            "weight": 2,
+                            "fillColor": colour,
+                            "fillOpacity": 0.07,
+                        },
+                        tip=_card(t("coverage_zone", lang, site=sid), label),
+                    )
+                )
+        elif radius is not None:
+            label = t("legend_coverage_buffer", lang, t=fmt_number(threshold))
+            for sid in res.chosen:
+                circle = pts[str(sid)].buffer(radius * 1000.0, quad_segs=32)
+                feats.append(
+                    _feature(
+                        _geojson_geometry(circle),
+                        id=str(sid),
+                        style={
+                            "color": colour,
+                            "weight": 2,
+                            "dashArray": "6 5",
+                            "fillColor": colour,
+                            "fillOpacity": 0.05,
+                        },
+                        tip=_card(
+                            t("coverage_zone", lang, site=str(sid)),
+                            f"{label}: {fmt_number(radius, 1)} {t('km', lang)}",
+                        ),
+                    )
+                )
+        else:
+            continue
+        short = t(
+            "coverage_short_iso" if iso is not None else "coverage_short",
+            lang,
+            t=fmt_number(threshold),
+        )
+        name = f"{t('layer_coverage', lang)}: {t(fac.value, lang)} ({short})"
+        layers.append(_GeoJsonLayer(feats, name=name, key=f"coverage:{fac.value}", show=False))
+    return layers
+
+
+def _exclusions_layer(result: RunResult, lang: Lang) -> _GeoJsonLayer | None:
+    ex = result.scenario.exclusions
+    if ex is None or len(ex) == 0:
+        return None
+    ex = ex.to_crs(METRIC_CRS)
+    feats = []
+    for i, (_, z) in enumerate(ex.iterrows()):
+        buffer_m = float(z.get("buffer_m", 0.0) or 0.0)
+        geom = z.geometry.buffer(buffer_m) if buffer_m > 0 else z.geometry
+        kind = _text(z.get("kind"))
+        feats.append(
+            _feature(
+                _geojson_geometry(geom, SIMPLIFY_M["zones"]),
+                id=str(i),
+                style={
+                    "color": "#67001f",
+                    "weight": 1.5,
+                    "dashArray": "4 3",
+                    "fillColor": "#d6604d",
+                    "fillOpacity": 0.25,
+                },
+                tip=_card(kind or t("exclusion", lang)),
+                popup=_card(
+                    kind or t("exclusion", lang),
+                    t("exclusion", lang),
+                    [[t("buffer_m", lang), fmt_number(buffer_m)]],
+                ),
+            )
+        )
+    return _GeoJsonLayer(feats, name=t("layer_exclusions", lang), key="exclusions")
+
+
+# -------------------------------------------------------------------------- public
+def build_map(
+    result: RunResult,
+    *,
+    lang: Lang | str = Lang.EN,
+    routes: gpd.GeoDataFrame | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+    date: str | None = None,
+) -> folium.Map:
+    """Build the committee map of a run.
+
+    Parameters
+    ----------
+    result : RunResult
+        From :func:`siting.decide.run`.
+    lang : {"en", "he"}
+        Language of every label and popup; ``"he"`` lays the page out right to left.
+    routes : GeoDataFrame, optional
+        Road routes of the assignments: LineStrings with ``locality_id``,
+        ``site_id`` and optionally ``facility``; pairs without a route are drawn
+        as straight lines.  Defaults to ``result.routes`` when the run has one.
+    isochrones : GeoDataFrame, optional
+        Drive-time polygons with ``site_id``, ``minutes`` and optionally
+        ``facility``; those at a facility's coverage threshold replace the
+        approximate crow-fly circles.  Defaults to ``result.isochrones``.
+    date : str, optional
+        Date printed in the title block (default: :func:`run_date`).
+
+    Returns
+    -------
+    folium.Map
+        Render it with :func:`map_html` (or ``m.save(path)``; that links Leaflet
+        from its CDN) or display it in a notebook.
+    """
+    lang = Lang.parse(lang)
+    routes = routes if routes is not None else getattr(result, "routes", None)
+    isochrones = isochrones if isochrones is not None else getattr(result, "isochrones", None)
+    date = date or run_date()
+    rtl = lang is Lang.HE
+
+    m = folium.Map(
+        location=[0, 0],
+        zoom_start=11,
+        tiles="OpenStreetMap",
+        control_scale=False,
+        zoom_control="topright" if rtl else "topleft",
+    )
+    # only what the page uses: Leaflet (no jQuery/Bootstrap/Font Awesome)
+    m.default_js = [("leaflet", ASSETS["leaflet"].cdn_url)]
+    m.default_css = [("leaflet_css", ASSETS["leaflet_css"].cdn_url)]
+    fig: Any = m.get_root()  # a branca Figure
+    fig._template = _PAGE_TEMPLATE
+    fig.siting_lang = lang.value
+    fig.siting_dir = lang.dir
+    fig.title = _e(f"{result.region.name} — {result.scenario.name}")
+    fig.header.add_child(Element(_CSS), name="siting_css")
+    fig.header.add_child(Element(_JS_HELPERS % {"dir": _js(lang.dir)}), name="siting_js")
+
+    auth_names = _authority_names(result, lang)
+    auth_layer, auth_legend = _authorities_layer(result, lang)
+    cand_layers, cards = _candidate_layers(result, lang, auth_names)
+    layers: list[_GeoJsonLayer] = [auth_layer, *cand_layers]
+    layers += _coverage_layers(result, lang, isochrones)
+    excl = _exclusions_layer(result, lang)
+    if excl is not None:
+        layers.append(excl)
+    layers += _assignment_layers(result, lang, routes)
+    layers.append(_localities_layer(result, lang, auth_names))
+    layers += _chosen_layers(result, lang, cards)
+    for layer in layers:
+        layer.add_to(m)
+
+    fs = Fullscreen(
+        position="topright" if rtl else "topleft",
+        title=t("fullscreen", lang),
+        title_cancel=t("fullscreen_exit", lang),
+    )
+    fs.default_js = [("fullscreen", ASSETS["fullscreen"].cdn_url)]
+    fs.default_css = [("fullscreen_css", ASSETS["fullscreen_css"].cdn_url)]
+    fs.add_to(m)
+    _Controls(layers, lang).add_to(m)
+
+    fig.html.add_child(Element(_title_block(result, lang, date)), name="siting_title")
+    fig.html.add_child(
+        Element(_legend(result, lang, auth_legend, excl is not None)), name="siting_legend"
+    )
+    meta = {
+        "scenario": result.scenario.name,
+        "lang": lang.value,
+        "cost_model": result.costs.model,
+        "approximate": bool(result.costs.approximate),
+        "chosen": {f.value: [str(c) for c in r.chosen] for f, r in result.results.items()},
+        "layers": {layer.key: layer.n_features for layer in layers},
+    }
+    fig.header.add_child(
+        Element(f'<meta name="siting-meta" content="{_e(json.dumps(meta, ensure_ascii=True))}">'),
+        name="siting_meta",
+    )
+
+    b = _bounds(result)
+    m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
+    m.location = [(b[1] + b[3]) / 2, (b[0] + b[2]) / 2]
+    _number_ids(fig)
+    return m
+
+
+def _bounds(result: RunResult) -> np.ndarray:
+    frames = [result.localities.to_crs(WGS84), result.candidates.to_crs(WGS84)]
+    b = np.vstack([f.total_bounds for f in frames])
+    return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
+
+
+def map_layers(m: folium.Map) -> dict[str, dict[str, Any]]:
+    """The GeoJSON (with its cards) of each layer of a map from :func:`build_map`, by key.
+
+    Keys: ``authorities``, ``localities``, ``candidates:<facility>``,
+    ``chosen:<facility>``, ``assignments:<facility>``, ``coverage:<facility>``
+    and ``exclusions``.  Card row labels are indexes into the layer's ``labels``.
+    """
+    return {el.key: el.data for el in m._children.values() if isinstance(el, _GeoJsonLayer)}
+
+
+def map_layer_counts(m: folium.Map) -> dict[str, int]:
+    """Features per layer of a map from :func:`build_map` (``{"localities": 60, …}``)."""
+    return {el.key: el.n_features for el in m._children.values() if isinstance(el, _GeoJsonLayer)}
+
+
+def map_html(
+    result: RunResult,
+    *,
+    lang: Lang | str = Lang.EN,
+    self_contained: bool = False,
+    routes: gpd.GeoDataFrame | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+    date: str | None = None,
+) -> str:
+    """The map as one HTML page.
+
+    Parameters
+    ----------
+    result, lang, routes, isochrones, date
+        As for :func:`build_map`.
+    self_contained : bool
+        Inline Leaflet and the fullscreen plugin (fetched once from the npm
+        registry and cached, see :mod:`siting.present.assets`) so the page makes no
+        request except for basemap tiles.  Otherwise they are linked from the
+        jsDelivr CDN.
+
+    Raises
+    ------
+    SitingError
+        With ``self_contained`` when the assets can be neither found in the cache
+        nor downloaded and verified.
+    """
+    page = build_map(result, lang=lang, routes=routes, isochrones=isochrones, date=date)
+    text = page.get_root().render()
+    if self_contained:
+        text = inline_assets(text)
+    return text

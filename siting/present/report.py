@@ -1,0 +1,259 @@
+"""``report.html``: one self-contained page a committee can print or mail.
+
+Summary (chosen sites, objective, cost, solver), the ranking's top rows per
+facility with every criterion the ranking carries, the charts of
+:mod:`siting.present.figures` embedded as base64 PNG, notes, data sources, and a link
+to the interactive ``map.html`` beside it.  No script, no external resource;
+every text from data is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from siting import __version__
+from siting.facility import spec
+from siting.layers import Facility
+from siting.present.i18n import Lang, column_label, cost_model_text, fmt_number, fmt_value, t
+
+if TYPE_CHECKING:
+    from siting.decide.scenario import RunResult
+
+__all__ = ["build_report", "comparison_page", "report_columns"]
+
+# columns shown in the ranking table when present, in this order
+TABLE_COLUMNS = (
+    "haul_tkm_per_year",
+    "haul_cost_ils_per_year",
+    "saving_ils_per_year",
+    "truck_km_per_day",
+    "coverage_share",
+    "mean_minutes",
+    "worst_authority_minutes",
+    "p_first",
+)
+
+CHART_TITLES = {
+    "map.png": "chart_map",
+    "cost_by_candidate.png": "chart_cost",
+    "rank_stability.png": "chart_rank_stability",
+    "tornado.png": "chart_tornado",
+}
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:24px auto;
+ max-width:1000px;padding:0 16px;color:#222}
+h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
+th,td{border:1px solid #ddd;padding:3px 7px;text-align:end}
+th{background:#f3f3f3;font-weight:600}td.id,th.id{text-align:start}
+tr.chosen td{background:#fff3d6;font-weight:600}
+.warn{color:#a50026;font-weight:600}
+figure{margin:12px 0}figure img{max-width:100%;border:1px solid #eee}
+figcaption{color:#555;font-size:13px}
+.map-link{display:inline-block;margin:8px 0;padding:6px 12px;background:#2166ac;color:#fff;
+ border-radius:4px;text-decoration:none}
+@media print{.map-link{display:none}}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def report_columns(ranking: pd.DataFrame) -> list[str]:
+    """Criteria columns of ``ranking`` shown in the report's table (``contrib_*`` included)."""
+    cols = [c for c in TABLE_COLUMNS if c in ranking.columns and ranking[c].notna().any()]
+    cols += [c for c in ranking.columns if c.startswith("contrib_")]
+    return cols
+
+
+def _threshold(result: RunResult, fac: Facility) -> float:
+    return spec(fac).threshold_min(result.scenario)
+
+
+def _ranking_table(result: RunResult, fac: Facility, lang: Lang, top_n: int) -> str:
+    res = result.results[fac]
+    rk = res.ranking[~res.ranking["excluded"].astype(bool)].sort_values("rank").head(top_n)
+    cols = report_columns(res.ranking)
+    tmin = fmt_number(_threshold(result, fac))
+    head = (
+        f'<tr><th>{_e(t("rank", lang))}</th><th class="id">{_e(t("site_id", lang))}</th>'
+        f"<th>{_e(t('score', lang))}</th>"
+        + "".join(f"<th>{_e(column_label(c, lang, t=tmin))}</th>" for c in cols)
+        + "</tr>"
+    )
+    chosen = {str(s) for s in res.chosen}
+    body = []
+    for _, r in rk.iterrows():
+        sid = str(r["site_id"])
+        cls = ' class="chosen"' if sid in chosen else ""
+        mark = " ✓" if sid in chosen else ""
+        cells = "".join(f"<td>{_e(fmt_value(c, r.get(c)))}</td>" for c in cols)
+        body.append(
+            f'<tr{cls}><td>{int(r["rank"])}</td><td class="id">{_e(sid)}{mark}</td>'
+            f"<td>{_e(fmt_value('score', r['score']))}</td>{cells}</tr>"
+        )
+    n_all = len(res.ranking)
+    n_ok = int((~res.ranking["excluded"].astype(bool)).sum())
+    return (
+        f"<h3>{_e(t(fac.value, lang))}</h3>"
+        f"<p>{_e(t('candidates_n', lang))}: {fmt_number(n_all)} "
+        f"({fmt_number(n_ok)} {_e(t('eligible_n', lang))})</p>"
+        f"<table>{head}{''.join(body)}</table>"
+    )
+
+
+def _summary(result: RunResult, lang: Lang) -> str:
+    rows = []
+    for fac, res in result.results.items():
+        chosen = ", ".join(str(c) for c in res.chosen)
+        if fac is Facility.WASTE_STATION:
+            obj = f"{fmt_number(res.objective)} {t('unit_tkm_year', lang)}"
+            cost = res.extra.get("cost_ils_per_year")
+            if cost is not None and np.isfinite(cost):
+                obj += f"; {fmt_number(cost)} {t('unit_ils_year', lang)}"
+        else:
+            obj = f"{fmt_number(res.objective)} {t('unit_truck_km_day', lang)}"
+        rows.append(
+            f'<tr><td class="id">{_e(t(fac.value, lang))}</td><td class="id"><b>'
+            f'{_e(chosen)}</b></td><td>{_e(obj)}</td><td class="id">{_e(res.solver)}</td></tr>'
+        )
+    head = (
+        f'<tr><th class="id"></th><th class="id">{_e(t("chosen", lang))}</th>'
+        f'<th>{_e(t("objective", lang))}</th><th class="id">{_e(t("solver", lang))}</th></tr>'
+    )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def build_report(
+    result: RunResult,
+    *,
+    lang: Lang | str = Lang.EN,
+    figures: Mapping[str, bytes] | None = None,
+    map_href: str = "map.html",
+    files: Sequence[str] = (),
+    top_n: int = 10,
+    date: str = "",
+) -> str:
+    """The report page as one HTML string.
+
+    Parameters
+    ----------
+    result : RunResult
+    lang : {"en", "he"}
+        Language of the labels; ``"he"`` lays the page out right to left.
+    figures : mapping, optional
+        ``{file name: PNG bytes}`` from :func:`siting.present.figures.all_figures`, embedded inline.
+    map_href : str
+        Link to the interactive map (relative to the report).
+    files : sequence of str
+        Names of the other output files, listed at the end.
+    top_n : int
+        Rows of the ranking table per facility.
+    date : str
+        Date printed under the title.
+    """
+    lang = Lang.parse(lang)
+    s = result.scenario
+    cm = result.costs
+    parts = [
+        f"<h1>{_e(t('report_title', lang))}: <bdi>{_e(result.region.name)}</bdi></h1>",
+        f"<p>{_e(t('scenario', lang))}: <code>{_e(s.name)}</code>"
+        + (f" · {_e(t('date', lang))}: {_e(date)}" if date else "")
+        + "</p>",
+    ]
+    if cm.approximate:
+        parts.append(f'<p class="warn">⚠ {_e(t("approximate_warning", lang))}</p>')
+    parts.append(f"<p>{_e(t('cost_model', lang))}: <bdi>{_e(_cm_text(result, lang))}</bdi></p>")
+    parts.append(f'<a class="map-link" href="{_e(map_href)}">{_e(t("open_map", lang))}</a>')
+    parts.append(f"<h2>{_e(t('summary', lang))}</h2>{_summary(result, lang)}")
+    if result.notes:
+        notes = "".join(f'<li dir="auto">{_e(n)}</li>' for n in result.notes)
+        parts.append(f"<h3>{_e(t('notes', lang))}</h3><ul>{notes}</ul>")
+    parts.append(f"<h2>{_e(t('ranking_top', lang, n=top_n))}</h2>")
+    parts += [_ranking_table(result, fac, lang, top_n) for fac in result.results]
+    if figures:
+        parts.append(f"<h2>{_e(t('charts', lang))}</h2>")
+        for name, png in figures.items():
+            caption = t(CHART_TITLES[name], lang) if name in CHART_TITLES else name
+            b64 = base64.b64encode(png).decode("ascii")
+            parts.append(
+                f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{b64}">'
+                f"<figcaption>{_e(caption)} ({_e(name)})</figcaption></figure>"
+            )
+    sources = "".join(f'<li dir="auto">{_e(x)}</li>' for x in result.region.sources)
+    parts.append(f"<h2>{_e(t('sources', lang))}</h2><ul>{sources}</ul>")
+    if files:
+        items = "".join(f'<li><a href="{_e(f)}">{_e(f)}</a></li>' for f in files)
+        parts.append(f"<h2>{_e(t('files', lang))}</h2><ul>{items}</ul>")
+    parts.append(f"<p><small>{_e(t('generated_by', lang, version=__version__))}</small></p>")
+    title = f"{t('report_title', lang)}: {result.region.name} — {s.name}"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang.value}" dir="{lang.dir}">\n<head>\n'
+        '<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(parts)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def comparison_page(table: pd.DataFrame, folders: Sequence[str], *, lang: Lang | str = "en") -> str:
+    """``comparison.html`` of ``siting compare``: the side-by-side table and both maps.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`siting.decide.sensitivity.compare_runs` (``facility``, ``metric``, one column per
+        scenario, ``difference``).
+    folders : two str
+        The scenarios' output folders beside the page (each holds ``map.html``).
+    lang : {"en", "he"}
+        Page direction (the table's measure names are the CSV's).
+    """
+    lang = Lang.parse(lang)
+    rtl = lang is Lang.HE
+    head = "".join(f'<th class="id">{_e(c)}</th>' for c in table.columns)
+    rows = []
+    for rec in table.itertuples(index=False):
+        cells = []
+        metric = str(rec[list(table.columns).index("metric")])
+        for col, v in zip(table.columns, rec, strict=True):
+            cls = ' class="id"' if col in ("facility", "metric") else ""
+            text = fmt_value(metric, v) if isinstance(v, int | float) else v
+            cells.append(f"<td{cls}>{_e('' if text is None else text)}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    frames = "".join(
+        f'<div class="pane"><h2>{_e(name)}</h2><a href="{_e(name)}/report.html">report</a> · '
+        f'<a href="{_e(name)}/map.html">map</a>'
+        f'<iframe src="{_e(name)}/map.html" title="{_e(name)}"></iframe></div>'
+        for name in folders
+    )
+    css = (
+        _CSS
+        + ".panes{display:flex;gap:12px;flex-wrap:wrap}.pane{flex:1 1 420px}"
+        + ".pane iframe{width:100%;height:520px;border:1px solid #ccc}"
+        + "body{max-width:1400px}"
+    )
+    title = f"{folders[0]} vs {folders[1]}"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang.value}" dir="{"rtl" if rtl else "ltr"}">\n'
+        f'<head><meta charset="utf-8"><title>{_e(title)}</title><style>{css}</style></head>\n'
+        f"<body><h1>{_e(title)}</h1>"
+        f"<p>siting {_e(__version__)} · comparison.csv has the same table.</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="panes">{frames}</div></body></html>\n'
+    )
+
+
+def _cm_text(result: RunResult, lang: Lang | str) -> str:
+    cm = result.costs
+    params = getattr(result.scenario.cost_model, "params", None)
+    return cost_model_text(cm.model, cm.description, params, lang)

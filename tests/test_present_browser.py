@@ -1,0 +1,272 @@
+"""The committee map in a real browser: Debian chromium, headless, with the network blocked.
+
+Driven with Playwright for Python (``pip install playwright``; no ``playwright install``:
+it launches the system ``chromium``).  Every request that is not a ``file:`` URL is
+aborted and recorded; only basemap tiles may be among them.  The tests skip with the
+reason when chromium, Playwright or the npm assets of a self-contained map are missing,
+and fail instead when ``CI=true`` (CI installs chromium in ``.ci/run``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from siting.decide import default_scenario, run
+from siting.errors import SitingError
+from siting.present.assets import PACKAGES, fetch_package
+from siting.present.maps import map_html
+from siting.sources.embedded import default_region
+
+CHROMIUM = os.environ.get("SITING_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+IN_CI = os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+TILE = re.compile(r"^https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png$")
+
+HOSTILE_LOCALITY = "<script>alert(1)</script>"
+HOSTILE_LOCALITY_EN = '<img src=x onerror="window.__pwned=1;alert(2)">'
+HOSTILE_AUTHORITY = "<b onmouseover=alert(3)>רשות</b>"
+HOSTILE_EXCLUSION = '<img src=z onerror="window.__pwned=5;alert(5)">'
+HOSTILE_SCENARIO = "</script><script>window.__pwned=7;alert(7)</script>"
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+
+
+def _missing(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason}, and CI=true: the browser test must run in CI", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright Python package is not installed (pip install playwright)")
+    if not Path(CHROMIUM).exists():
+        _missing(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def assets() -> None:
+    """The npm tarballs a self-contained map inlines (downloaded once, then cached)."""
+    try:
+        for pkg in PACKAGES:
+            fetch_package(pkg)
+    except SitingError as err:
+        _missing(f"cannot get the map's npm assets: {err}")
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run(default_scenario())
+
+
+@pytest.fixture(scope="module")
+def hostile_result():
+    """The default scenario with script payloads in every kind of data text."""
+    region = default_region()
+    loc = region.localities.copy()
+    loc.loc[loc.index[0], "name"] = HOSTILE_LOCALITY
+    loc.loc[loc.index[0], "name_en"] = HOSTILE_LOCALITY_EN
+    auth = region.authorities.copy()
+    own = auth.index[auth["id"].astype(int) == int(loc["authority_id"].iloc[0])]
+    auth.loc[own, "name_he"] = HOSTILE_AUTHORITY
+    auth.loc[own, "name_en"] = HOSTILE_AUTHORITY
+    region = dataclasses.replace(region, localities=loc, authorities=auth)
+    xy = loc.to_crs(2039).geometry
+    cx, cy = float(xy.x.mean()), float(xy.y.mean())
+    exclusions = gpd.GeoDataFrame(
+        {"kind": [HOSTILE_EXCLUSION], "buffer_m": [200.0]},
+        geometry=[box(cx - 700, cy - 700, cx + 700, cy + 700)],
+        crs=2039,
+    )
+    scenario = default_scenario(region=region, exclusions=exclusions, name=HOSTILE_SCENARIO)
+    return run(scenario)
+
+
+def expected_counts(result: Any) -> dict[str, int]:
+    """Features each map layer must hold, counted from the run itself."""
+    region = getattr(result, "region", None) or result.scenario.region
+    out = {"authorities": len(region.authorities), "localities": len(result.localities)}
+    for fac, res in result.results.items():
+        out[f"candidates:{fac.value}"] = len(result.candidates)
+        out[f"chosen:{fac.value}"] = len(res.chosen)
+        out[f"assignments:{fac.value}"] = res.assignment["locality_id"].nunique()
+        out[f"coverage:{fac.value}"] = len(res.chosen)  # crow-fly: one circle per chosen site
+    if result.scenario.exclusions is not None:
+        out["exclusions"] = len(result.scenario.exclusions)
+    return out
+
+
+@dataclasses.dataclass
+class Opened:
+    page: Any
+    errors: list[str]
+    blocked: list[str]
+    dialogs: list[str]
+
+
+def open_map(browser: Any, path: Path) -> Opened:
+    """Open ``path`` with every non-file request aborted; collect errors and dialogs."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    blocked: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith("file:"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    opened = Opened(page, [], blocked, [])
+
+    def console(msg: Any) -> None:
+        if msg.type != "error":
+            return
+        if TILE.match((msg.location or {}).get("url", "")):
+            return  # a basemap tile we blocked
+        opened.errors.append(f"console: {msg.text} at {msg.location}")
+
+    page.on("pageerror", lambda err: opened.errors.append(f"pageerror: {err}"))
+    page.on("console", console)
+
+    def dialog(d: Any) -> None:
+        opened.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)
+    page.goto(path.as_uri())
+    page.wait_for_function("window.siting !== undefined && window.siting.map !== undefined")
+    page.wait_for_timeout(300)
+    return opened
+
+
+def layer_counts(page: Any) -> dict[str, int]:
+    return page.evaluate(
+        "Object.fromEntries(Object.entries(window.siting.layers)"
+        ".map(([k, l]) => [k, l.getLayers().length]))"
+    )
+
+
+def open_feature(page: Any, layer: str, feature_id: str, what: str = "popup") -> str:
+    """Open the popup (or tooltip) of one feature and return its text."""
+    selector = ".leaflet-popup-content" if what == "popup" else ".leaflet-tooltip"
+    page.evaluate(
+        """([layer, id, what]) => {
+            let hit = null;
+            window.siting.layers[layer].eachLayer(l => {
+                if (l.feature.properties.id === id) { hit = l; }
+            });
+            const map = window.siting.map;
+            if (hit.getLatLng) { map.setView(hit.getLatLng(), 12, {animate: false}); }
+            else { map.fitBounds(hit.getBounds(), {animate: false, maxZoom: 13}); }
+            if (what === "popup") { hit.openPopup(); } else { hit.openTooltip(); }
+        }""",
+        [layer, feature_id, what],
+    )
+    return page.locator(selector).last.inner_text()
+
+
+def assert_clean(opened: Opened) -> None:
+    assert opened.errors == []
+    assert opened.dialogs == []
+    assert [u for u in opened.blocked if not TILE.match(u)] == []
+    assert opened.page.evaluate("window.__pwned") is None
+
+
+@pytest.mark.parametrize("lang", ["en", "he"])
+def test_default_map_offline(browser, assets, result, lang, tmp_path):
+    path = tmp_path / f"map_{lang}.html"
+    path.write_text(map_html(result, lang=lang, self_contained=True), encoding="utf-8")
+    opened = open_map(browser, path)
+    page = opened.page
+    assert page.evaluate("window.siting.map instanceof L.Map")
+    assert page.evaluate("document.documentElement.dir") == ("rtl" if lang == "he" else "ltr")
+    assert layer_counts(page) == expected_counts(result)
+
+    # what is drawn: every chosen site has its icon; every shown vector feature its path
+    n_chosen = sum(len(r.chosen) for r in result.results.values())
+    assert page.locator(".siting-chosen").count() == n_chosen
+    shown = page.evaluate(
+        "Object.entries(window.siting.layers).filter(([k, l]) => window.siting.map.hasLayer(l)"
+        " && !k.startsWith('chosen:')).reduce((n, [k, l]) => n + l.getLayers().length, 0)"
+    )
+    assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == shown
+
+    # a click on the best waste station site opens its popup with its rank
+    ws = result.results[next(iter(result.results))]
+    best = str(ws.ranking.loc[ws.ranking["rank"] == 1, "site_id"].iloc[0])
+    assert best in ws.chosen
+    icon = page.locator(f'.siting-chosen[data-facility="{ws.facility.value}"][data-site="{best}"]')
+    icon.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    text = popup.inner_text()
+    assert best in text
+    assert ("דירוג 1" if lang == "he" else "rank 1") in text
+    assert "✓" in text  # marked as chosen
+    page.wait_for_timeout(400)  # let the popup fade in and the map pan
+    page.screenshot(path=str(tmp_path / f"map_{lang}.png"))
+    assert_clean(opened)
+    page.context.close()
+
+
+def test_hostile_names_render_as_text(browser, assets, hostile_result, tmp_path):
+    path = tmp_path / "hostile.html"
+    path.write_text(map_html(hostile_result, lang="en", self_contained=True), encoding="utf-8")
+    raw = path.read_text(encoding="utf-8")
+    for payload in (HOSTILE_LOCALITY, HOSTILE_LOCALITY_EN, HOSTILE_EXCLUSION, HOSTILE_SCENARIO):
+        assert payload not in raw
+    opened = open_map(browser, path)
+    page = opened.page
+    assert layer_counts(page) == expected_counts(hostile_result)
+
+    excl = open_feature(page, "exclusions", "0", "popup")
+    assert HOSTILE_EXCLUSION in excl
+    ws = hostile_result.results[next(iter(hostile_result.results))]
+    rk = ws.ranking
+    hit = rk[rk["exclusion_reason"].str.contains("onerror", regex=False)]
+    assert len(hit) > 0
+    reason = open_feature(page, f"candidates:{ws.facility.value}", str(hit["site_id"].iloc[0]))
+    assert HOSTILE_EXCLUSION in reason
+
+    loc_id = str(hostile_result.localities["id"].iloc[0])
+    tip = open_feature(page, "localities", loc_id, "tooltip")
+    assert HOSTILE_LOCALITY_EN in tip  # English name as the title, shown as text
+    assert HOSTILE_LOCALITY in tip  # Hebrew name as the subtitle
+    card = open_feature(page, "localities", loc_id, "popup")
+    assert HOSTILE_LOCALITY in card
+    assert HOSTILE_AUTHORITY in card  # the locality's authority
+
+    title = page.locator("#siting-title").inner_text()
+    assert HOSTILE_SCENARIO in title
+    # nothing from the data became an element: the only images are (blocked) basemap tiles
+    assert page.locator("img:not(.leaflet-tile)").count() == 0
+    assert page.locator(".siting-card b *:not(bdi), .siting-card script").count() == 0
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(tmp_path / "hostile.png"))
+    assert_clean(opened)
+    page.context.close()
