@@ -89,13 +89,18 @@ def _slug(scenario: Scenario) -> str:
 
 
 def _echo_result(result: RunResult) -> None:
+    from siting.facility import spec
+    from siting.present.headline import headline_lines
+
     for fac, res in result.results.items():
+        if not res.chosen:
+            typer.echo(f"{fac.value}: NO PLAN — {res.solver}")
+            continue
         chosen = ", ".join(str(c) for c in res.chosen)
-        proven = "" if res.proven_optimal else ", NOT proven optimal"
-        typer.echo(
-            f"{fac.value}: chosen {chosen} — {res.objective:,.0f} {res.objective_unit} "
-            f"[{res.solver}{proven}]"
+        figures = "; ".join(
+            headline_lines(res, "en", threshold_min=spec(fac).threshold_min(result.scenario))[1:]
         )
+        typer.echo(f"{fac.value}: chosen {chosen} — {figures} [{res.solver}]")
     for note in result.notes:
         typer.echo(f"note: {note}")
 

@@ -149,6 +149,15 @@ class FacilityProblem:
         km from each candidate to each status-quo destination.
     status_quo_km : (n,) array, optional
         km from each locality to its status-quo destination.
+    buffer_m : float
+        The facility's buffer from homes (the nuisance criterion's zero anchor).
+    reference_km : (n,) array, optional
+        km from each locality to the demand's centre of gravity (the reference plan).
+    reference_transfer_km : (k,) array, optional
+        km from the centre of gravity to each status-quo destination.
+    load, capacity : (n,) and (m,) arrays, optional
+        Each row's load and each site's capacity in one unit (truck spaces); a plan never
+        loads a site beyond its capacity.
     """
 
     facility: Facility
@@ -172,6 +181,11 @@ class FacilityProblem:
     transfer_km: np.ndarray | None = None
     status_quo_km: np.ndarray | None = None
     extra: dict[str, float] = field(default_factory=dict)
+    buffer_m: float = 0.0
+    reference_km: np.ndarray | None = None
+    reference_transfer_km: np.ndarray | None = None
+    load: np.ndarray | None = None
+    capacity: np.ndarray | None = None
 
 
 def _weighted_sum(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -217,8 +231,13 @@ def _unreachable(p: FacilityProblem) -> np.ndarray:
     return out
 
 
-def criteria_table(p: FacilityProblem) -> pd.DataFrame:
+def criteria_table(p: FacilityProblem, *, unreachable_excludes: bool = True) -> pd.DataFrame:
     """Raw criteria and exclusion reasons for every candidate of ``p``.
+
+    A candidate that some demand point cannot reach is excluded (the reason names it) when
+    ``unreachable_excludes`` — right for single-site plans, which must serve everyone;
+    with several sites per plan it stays eligible and the others serve that point
+    (``unreachable_from`` names them either way).
 
     Returns
     -------
@@ -229,7 +248,8 @@ def criteria_table(p: FacilityProblem) -> pd.DataFrame:
     """
     m = p.km.shape[1]
     reasons = np.asarray(p.reasons, dtype=object).copy()
-    unreach = _unreachable(p)
+    unreach_text = _unreachable(p)
+    unreach = unreach_text if unreachable_excludes else np.full(m, "", dtype=object)
     both = (reasons != "") & (unreach != "")
     reasons = np.where(both, reasons + "; " + unreach, np.where(reasons == "", unreach, reasons))
     total = float(p.demand.sum())
@@ -240,6 +260,7 @@ def criteria_table(p: FacilityProblem) -> pd.DataFrame:
             "facility": p.facility.value,
             "excluded": reasons != "",
             "exclusion_reason": reasons.astype(str),
+            "unreachable_from": unreach_text.astype(str),
         }
     )
     obj = _weighted_sum(p.demand, p.km)

@@ -4,7 +4,7 @@ Waste per locality (one row per demand point)::
 
     residents       = locality population × (authority population / Σ its localities' population)
     kg/person/day   = the authority's CBS 2021 rate, or WasteParams.kg_per_capita_day if unknown
-    growth          = (1 + growth_per_year) ** (horizon_year − base_year)
+    growth          = (1 + growth_per_year) ** (horizon_year − year of the resident figure)
     tonnes/day      = residents × kg/person/day / 1000 × growth
     collection trips/day = tonnes/day / collection_payload_t     (compactors, V1–V3)
     transfer trips/day   = tonnes/day / transfer_payload_t       (trailers, V3, V4)
@@ -50,6 +50,7 @@ __all__ = [
     "authority_demand",
     "growth_factor",
     "lot_requirement",
+    "population_year",
     "truck_demand",
     "waste_demand",
 ]
@@ -67,6 +68,29 @@ def growth_factor(params: WasteParams) -> float:
     1.1953
     """
     return float((1.0 + params.growth_per_year) ** max(0, params.horizon_year - params.base_year))
+
+
+def population_year(authorities: pd.DataFrame, default: int) -> pd.Series:
+    """The year of each authority's ``population`` figure, by authority id.
+
+    Read from a ``population_year`` column, else from the trailing year of
+    ``population_source`` (``"newsletter-2024"`` → 2024), else ``default``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"id": [1, 2], "population_source": ["newsletter-2024", "cbs"]})
+    >>> population_year(a, 2021).tolist()
+    [2024, 2021]
+    """
+    ids = authorities["id"].astype(int)
+    if "population_year" in authorities.columns:
+        years = pd.to_numeric(authorities["population_year"], errors="coerce")
+    elif "population_source" in authorities.columns:
+        found = authorities["population_source"].astype(str).str.extract(r"((?:19|20)\d\d)\s*$")
+        years = pd.to_numeric(found[0], errors="coerce")
+    else:
+        years = pd.Series(np.nan, index=authorities.index)
+    return pd.Series(years.fillna(default).astype(int).to_numpy(), index=ids.to_numpy())
 
 
 def _auth_index(authorities: pd.DataFrame) -> pd.DataFrame:
@@ -112,7 +136,10 @@ def waste_demand(
     aid = localities["authority_id"].astype(int)
     rate = aid.map(_auth_index(authorities)["msw_kg_per_capita_day"]).astype(float)
     known = rate.notna() & (rate > 0)
-    growth = growth_factor(p)
+    # growth counts from the year of each authority's resident figure (e.g. the 2024
+    # newsletter counts), not from the year of the kg/person/day rates
+    since = aid.map(population_year(authorities, p.base_year)).astype(int)
+    growth = (1.0 + p.growth_per_year) ** np.maximum(0, p.horizon_year - since)
     residents = _residents(localities, authorities)
     kg = rate.where(known, p.kg_per_capita_day) * rate_factor
     t_day = residents * kg / 1000.0 * growth

@@ -45,6 +45,7 @@ import pandas as pd
 
 from siting.layers import METRIC_CRS, WGS84
 from siting.params import sources_table
+from siting.present.headline import HEADLINE_KEYS
 from siting.present.i18n import Lang
 
 if TYPE_CHECKING:
@@ -138,28 +139,42 @@ def _jsonable(value: Any) -> Any:
 
 
 def _solution_layer(result: RunResult) -> gpd.GeoDataFrame:
+    """One point per chosen site with the chosen *plan's* headline figures (the same in
+    the map's title, the report and the manifest, :func:`siting.present.headline.headline`)
+    and the site's own load and capacity."""
+    from siting.present.headline import headline
+
     cand = result.candidates.set_index("id")
     rows = []
     for fac, res in result.results.items():
         rk = res.ranking.set_index("site_id")
-        loads = res.assignment.groupby("site_id")["weight"].sum()
+        h = headline(res)
+        loads = {row["site_id"]: row for row in h.get("site_loads", [])}
         for sid in res.chosen:
-            r = rk.loc[sid]
+            site = loads.get(sid, {})
             rows.append(
                 {
                     "facility": fac.value,
                     "site_id": sid,
-                    "rank": int(r["rank"]),
-                    "score": float(r["score"]),
+                    "rank": int(rk.loc[sid, "rank"]),
+                    "plan_sites": "+".join(res.chosen),
+                    "objective": h.get("objective"),
+                    "objective_value": h.get("objective_value"),
                     "objective_unit": res.objective_unit,
-                    "load": float(loads.get(sid, 0.0)),
-                    "coverage_share": float(r["coverage_share"]),
-                    "worst_authority_minutes": float(r["worst_authority_minutes"]),
+                    "proven_optimal": bool(res.proven_optimal),
+                    "site_load": float(site.get("load", np.nan)),
+                    "site_load_spaces": float(site.get("load_capacity_units", np.nan)),
+                    "site_capacity_spaces": float(site.get("capacity", np.nan)),
+                    **{f"plan_{k}": float(h[k]) for k in HEADLINE_KEYS[fac] if k in h},
                     "cost_model": result.costs.model,
                     "approximate": bool(result.costs.approximate),
                     "geometry": cand.geometry.loc[sid].centroid,
                 }
             )
+    if not rows:
+        return gpd.GeoDataFrame(
+            {"facility": [], "site_id": []}, geometry=[], crs=result.candidates.crs
+        ).to_crs(WGS84)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=result.candidates.crs).to_crs(WGS84)
 
 
@@ -181,7 +196,8 @@ def manifest(
         ws = s.weight_set(fac)
         weights[fac.value] = {
             "method": ws.method,
-            "weights": ws.as_dict(),
+            "weights_given": ws.as_dict(),
+            "weights": dict(result.results[fac].weights),  # used, after rescaling
             **({"consistency_ratio": ws.ahp.cr} if ws.ahp is not None else {}),
         }
     from siting.present.maps import run_date
@@ -433,13 +449,11 @@ def write_outputs(
             text = inline_assets(text)
         put("map.html", text)
         ranking = result.ranking
-        ranking.to_csv(tmp / "ranking.csv", index=False, float_format="%.6g", lineterminator="\n")
+        ranking.to_csv(tmp / "ranking.csv", index=False, lineterminator="\n")
         files["ranking.csv"] = tmp / "ranking.csv"
         sens = _sensitivity(result)
         if sens is not None:
-            sens.to_csv(
-                tmp / "sensitivity.csv", index=False, float_format="%.6g", lineterminator="\n"
-            )
+            sens.to_csv(tmp / "sensitivity.csv", index=False, lineterminator="\n")
             files["sensitivity.csv"] = tmp / "sensitivity.csv"
         _solution_layer(result).to_file(tmp / "solution.geojson", driver="GeoJSON")
         files["solution.geojson"] = tmp / "solution.geojson"

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "TRUCK_OBJECTIVES",
+    "WASTE_OBJECTIVES",
     "CandidateParams",
     "CrowFlyParams",
     "ScoringParams",
@@ -29,6 +31,11 @@ __all__ = [
     "WasteParams",
     "sources_table",
 ]
+
+
+#: Plan objectives a waste station accepts; truck lots add "fixed-charge".
+WASTE_OBJECTIVES = ("weighted", "cost", "p-center", "coverage")
+TRUCK_OBJECTIVES = (*WASTE_OBJECTIVES, "fixed-charge")
 
 
 def _p(default: Any, source: str, note: str = "") -> Any:
@@ -138,6 +145,14 @@ class WasteParams:
         "per-authority status-quo destinations as (authority id, ITM x, ITM y); authorities "
         "not listed haul to the default destination.",
     )
+    n_sites: int = _p(1, "assumption", "number of stations to open (other clusters need several)")
+    objective: str = _p(
+        "weighted",
+        "DOMAIN 6 (M6), DOMAIN 5",
+        "how the plan is chosen: 'weighted' (the committee's weighted criteria, anchored), "
+        "'cost' (least total annual cost), 'p-center' (least worst travel time), 'coverage' "
+        "(most tonnes within the threshold, MCLP).",
+    )
 
     def __post_init__(self) -> None:
         problems = [
@@ -155,6 +170,13 @@ class WasteParams:
         if self.horizon_year < self.base_year:
             problems.append(
                 f"horizon_year {self.horizon_year} is before base_year {self.base_year}"
+            )
+        if not (isinstance(self.n_sites, int) and self.n_sites >= 1):
+            problems.append(f"n_sites must be an integer >= 1 (got {self.n_sites!r})")
+        if self.objective not in WASTE_OBJECTIVES:
+            problems.append(
+                f"objective must be one of {', '.join(map(repr, WASTE_OBJECTIVES))} "
+                f"(got {self.objective!r})"
             )
         if problems:
             raise ValueError("; ".join(problems))
@@ -220,6 +242,19 @@ class TruckParams:
     time_limit_s: float = _p(
         120.0, "assumption", "solver budget per facility; a stopped solve reports its gap"
     )
+    objective: str = _p(
+        "weighted",
+        "DOMAIN 6 (M6), DOMAIN 5",
+        "how the lots are chosen: 'weighted' (the committee's weighted criteria, anchored, "
+        "n_lots lots within each plot's capacity), 'cost' (least truck-km), 'p-center', "
+        "'coverage' (MCLP), or 'fixed-charge' (how many lots too; model = 'fixed-charge' "
+        "means the same).",
+    )
+
+    @property
+    def plan_objective(self) -> str:
+        """The objective in force (``model = "fixed-charge"`` selects it too)."""
+        return "fixed-charge" if self.model == "fixed-charge" else self.objective
 
     def __post_init__(self) -> None:
         problems = [
@@ -229,6 +264,11 @@ class TruckParams:
         ]
         if self.n_lots < 1:
             problems.append(f"n_lots must be >= 1 (got {self.n_lots})")
+        if self.objective not in TRUCK_OBJECTIVES:
+            problems.append(
+                f"objective must be one of {', '.join(map(repr, TRUCK_OBJECTIVES))} "
+                f"(got {self.objective!r})"
+            )
         if self.model not in ("p-median", "fixed-charge"):
             problems.append(f"model must be 'p-median' or 'fixed-charge' (got {self.model!r})")
         problems += [
@@ -241,7 +281,7 @@ class TruckParams:
             )
             if getattr(self, name) is not None and not getattr(self, name) > 0
         ]
-        if self.model == "fixed-charge":
+        if self.plan_objective == "fixed-charge":
             missing = [
                 name
                 for name in (
@@ -328,6 +368,12 @@ class ScoringParams:
         "plot area / required area credited up to 2: design for about twice first-year "
         "capacity over a 20-year life.",
     )
+    access_limit_m: float = _p(
+        1000.0,
+        "assumption",
+        "distance from a site to the road network at which the access criterion scores 0 "
+        "(0 m scores 1); the network's far-snap threshold.",
+    )
 
 
 @dataclass(frozen=True)
@@ -370,6 +416,26 @@ class SensitivityParams:
         (0.5, 1.5),
         "M4 (OAT), factors assumption",
         "each criterion's weight × factor, the others rescaled to keep the sum at 1",
+    )
+    vkm_cost_ratios: tuple[float, ...] = _p(
+        (0.5, 1.0, 2.0),
+        "V3 (1.0); the range an assumption",
+        "transfer trailer / compactor cost per vehicle-km",
+    )
+    collection_payloads_t: tuple[float, ...] = _p(
+        (7.0, 10.0, 12.0), "V3, V2, V1", "compactor payload: EPA example 7 t, midpoint, UK 12 t"
+    )
+    transfer_payloads_t: tuple[float, ...] = _p(
+        (18.0, 20.0, 22.0), "V4", "open-top transfer trailer payload range"
+    )
+    transfer_shares: tuple[float, ...] = _p(
+        (0.5, 0.75, 1.0), "assumption", "share of the station's throughput leaving by trailer"
+    )
+    truck_factors: tuple[float, ...] = _p(
+        (0.5, 1.0, 1.5), "assumption", "multipliers on every authority's trucks to park"
+    )
+    m2_per_space_values: tuple[float, ...] = _p(
+        (71.0, 100.0, 175.0), "P1, P2, P9", "gross m² per truck space: Ashdod, Hadera, UK"
     )
 
 

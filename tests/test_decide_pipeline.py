@@ -112,9 +112,9 @@ def test_savings_by_hand_on_two_authorities():
     ws = res.results[Facility.WASTE_STATION]
     assert ws.chosen == ("S1",)
     assert ws.extra["saving_ils_per_year"] == pytest.approx(rk.loc["S1", "saving_ils_per_year"])
-    # S1 is at least as good on every criterion and cheaper: it ranks first in every draw
-    assert rk.loc["S1", "p_first"] == 1.0
-    assert rk.loc["S2", "p_first"] == 0.0
+    # S1 is at least as good on every criterion and cheaper: it is the plan in every draw
+    assert rk.loc["S1", "p_in_plan"] == 1.0
+    assert rk.loc["S2", "p_in_plan"] == 0.0
 
 
 def test_exclusions_carry_reasons():
@@ -123,7 +123,7 @@ def test_exclusions_carry_reasons():
     assert rk.loc["S3", "exclusion_reason"] == "within 250 m buffer of homes (A-town)"
     assert rk.loc["S4", "exclusion_reason"] == "plot smaller than 20000 m²"
     assert rk.loc[["S3", "S4"], "rank"].isna().all()
-    assert (rk.loc[["S3", "S4"], "p_first"] == 0).all()
+    assert (rk.loc[["S3", "S4"], "p_in_plan"] == 0).all()
     assert not rk.loc[["S1", "S2"], "excluded"].any()
 
 
@@ -148,10 +148,17 @@ def test_ahp_weights_and_inconsistency_warning():
     res = run(dataclasses.replace(s, weights={"waste_station": ws}))
     assert any("AHP consistency ratio CR" in n for n in res.notes)
     fr = res.results[Facility.WASTE_STATION]
-    assert set(fr.weights) == {"cost", "equity", "nuisance"}
+    # both plots lie beyond 1 km of homes: nuisance cannot separate them, so its weight is
+    # spread over the others (and a note says so)
+    assert set(fr.weights) == {"cost", "equity"}
+    assert any("'nuisance' is the same" in n for n in res.notes)
+    assert sum(fr.weights.values()) == pytest.approx(1.0)
+    assert fr.weights["cost"] / fr.weights["equity"] == pytest.approx(
+        ws.as_dict()["cost"] / ws.as_dict()["equity"]
+    )
     assert fr.extra["ahp_cr"] == pytest.approx(ws.ahp.cr)
     cols = [c for c in res.ranking.columns if c.startswith("contrib_")]
-    assert cols == ["contrib_cost", "contrib_equity", "contrib_nuisance"]
+    assert cols == ["contrib_cost", "contrib_equity"]
 
 
 def test_extra_members_join_the_cluster():
@@ -164,7 +171,7 @@ def test_extra_members_join_the_cluster():
     added = grown.demand.set_index("authority_id").loc[1020]
     assert added["tonnes_per_day"] == pytest.approx(19_902 * 2.291 / 1000)
     assert any("Or Akiva (1020)" in n for n in grown.notes)
-    assert base.ranking["p_first"][~base.ranking["excluded"]].isna().all()  # MC disabled
+    assert base.ranking["p_in_plan"][~base.ranking["excluded"]].isna().all()  # MC disabled
 
 
 def test_truck_lot_infeasible_is_reported_not_fatal():
@@ -178,15 +185,22 @@ def test_truck_lot_infeasible_is_reported_not_fatal():
             truck=TruckParams(n_lots=1, trucks_per_1000_residents=10),
         )
     )
-    # 15,000 residents × 10 / 1,000 = 150 trucks × 100 m² = 15,000 m² for one lot:
-    # the 30,000 m² plots are big enough, S4 (5,000 m²) is too small
+    # 15,000 residents × 10 / 1,000 = 150 trucks × 100 m² = 15,000 m² for one lot: the
+    # 30,000 m² plots hold them; S4 (5,000 m², 50 spaces) is a plot, but too small for the
+    # whole fleet, so the one-lot plan is elsewhere and within its plot's capacity
     tl = res.ranking[res.ranking["facility"] == "truck_lot"].set_index("site_id")
-    assert tl.loc["S4", "exclusion_reason"] == "plot smaller than 15000 m²"
-    assert res.results[Facility.TRUCK_LOT].chosen
-    tiny_plots = plots.assign(area_m2=1000.0)
+    assert not tl.loc["S4", "excluded"]
+    lot = res.results[Facility.TRUCK_LOT]
+    assert lot.chosen
+    assert lot.chosen != ("S4",)
+    assert pd.isna(tl.loc["S4", "rank"])  # no one-lot plan on S4 holds the fleet
+    site = lot.extra["sites"][0]
+    assert site["load_capacity_units"] <= site["capacity"]
+    tiny_plots = plots.assign(area_m2=1000.0)  # 10 spaces each
     res2 = run(dataclasses.replace(res.scenario, candidates=tiny_plots))
     assert res2.results[Facility.TRUCK_LOT].chosen == ()
-    assert any(n.startswith("NO SITE CHOSEN for truck_lot") for n in res2.notes)
+    assert res2.results[Facility.WASTE_STATION].chosen == ()  # 1,000 m² < 2 ha too
+    assert any(n.startswith("NO PLAN for truck_lot") and "capacity short" in n for n in res2.notes)
 
 
 def _csv(df: pd.DataFrame) -> bytes:
@@ -204,27 +218,27 @@ def test_default_run_is_deterministic():
     needed = {
         "site_id", "facility", "rank", "score", "excluded", "exclusion_reason",
         "haul_tkm_per_year", "haul_cost_ils_per_year", "saving_ils_per_year",
-        "coverage_share", "p_first",
+        "coverage_share", "p_in_plan",
     }  # fmt: skip
     assert needed <= set(rk.columns)
     assert any(c.startswith("contrib_") for c in rk.columns)
     # a different seed moves the Monte Carlo, not the ranking
     c = run(default_scenario(seed=1))
     assert c.ranking["rank"].equals(a.ranking["rank"])
-    assert not c.ranking["p_first"].equals(a.ranking["p_first"])
+    assert not c.ranking["p_in_plan"].equals(a.ranking["p_in_plan"])
 
 
 def test_weight_ranges_replace_the_dirichlet_draws():
     s = dataclasses.replace(
         _tiny(),
-        weights={Facility.WASTE_STATION: {"cost": 0.5, "nuisance": 0.5}},
-        weight_ranges={"waste_station": {"cost": (0.0, 1.0), "nuisance": (0.0, 1.0)}},
+        weights={Facility.WASTE_STATION: {"cost": 0.5, "coverage": 0.5}},
+        weight_ranges={"waste_station": {"cost": (0.0, 1.0), "coverage": (0.0, 1.0)}},
     )
     res = run(s)
     rk = res.ranking.set_index("site_id")
-    # nuisance is equal (both beyond 1 km of homes), so the cheaper S1 still always wins
-    assert rk.loc["S1", "p_first"] == 1.0
-    assert res.results[Facility.WASTE_STATION].weights == {"cost": 0.5, "nuisance": 0.5}
+    # S1 is cheaper and covers more: whatever the weights in the ranges, it is the plan
+    assert rk.loc["S1", "p_in_plan"] == 1.0
+    assert res.results[Facility.WASTE_STATION].weights == {"cost": 0.5, "coverage": 0.5}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -251,10 +265,10 @@ def test_access_from_snap_distances_and_far_destination_warning():
     rk = res.ranking.set_index("site_id")
     assert rk.loc["S1", "access_road_m"] == 0.0
     assert rk.loc["S2", "access_road_m"] == 100.0
-    # access is a cost criterion: S1 (0 m) gets its whole weight, S2 (100 m) none
+    # access on its anchors: 0 m scores 1, the 1,000 m limit 0 → S2 at 100 m scores 0.9
     w_access = res.results[Facility.WASTE_STATION].weights["access"]
     assert rk.loc["S1", "contrib_access"] == pytest.approx(100 * w_access)
-    assert rk.loc["S2", "contrib_access"] == 0.0
+    assert rk.loc["S2", "contrib_access"] == pytest.approx(100 * w_access * 0.9)
     assert any("off the loaded road network" in n and "5.0 km" in n for n in res.notes)
     assert any("speed sweep is skipped" in n for n in res.notes)
     assert "speed_kmh" not in set(res.sensitivity["parameter"])

@@ -1,4 +1,4 @@
-"""Criteria, exclusions with reasons, normalisation, weights and ranks."""
+"""Single-site criteria, exclusions with reasons, and the ranking table's order."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from siting.criteria import FacilityProblem, criteria_table
-from siting.decide.scoring import normalise, order_ranking, rank_by_score, score_sites
+from siting.decide.scoring import order_ranking, rank_interval_columns
 from siting.layers import Facility
-from siting.params import ScoringParams
 
 
 def _problem(**kw) -> FacilityProblem:
@@ -62,56 +61,10 @@ def test_exclusion_reasons_are_recorded():
     assert t.loc["D", "exclusion_reason"] == "unreachable from L3"
     both = criteria_table(_problem(reasons=np.array(["", "", "", "plot too small"], object)))
     assert both.loc[3, "exclusion_reason"] == "plot too small; unreachable from L3"
-    s = score_sites(criteria_table(_problem()), Facility.TRUCK_LOT, {"driver_distance": 1})
-    out = s.table.set_index("site_id")
-    assert out.loc[["C", "D"], "rank"].isna().all()
-    assert out.loc[["C", "D"], "score"].isna().all()
-    assert out.loc["B", "rank"] == 1  # mean 4.0 km (10·6 + 10·6 + 20·2) / 40 vs A's 4.5
-    assert out.loc["A", "rank"] == 2
-
-
-def test_normalise_and_rank():
-    elig = np.array([True, True, True, False])
-    np.testing.assert_allclose(
-        normalise(np.array([1.0, 3.0, 2.0, 99.0]), elig, benefit=True), [0, 1, 0.5, np.nan]
-    )
-    # all equal → 1; a missing value on an eligible site → 0
-    np.testing.assert_allclose(
-        normalise(np.array([5.0, 5.0, 5.0, 1.0]), elig, benefit=False), [1, 1, 1, np.nan]
-    )
-    np.testing.assert_allclose(
-        normalise(np.array([1.0, np.nan, 3.0, 0]), elig, benefit=False), [1, 0, 0, np.nan]
-    )
-    assert rank_by_score(np.array([2.0, 2.0, 3.0]), np.ones(3, bool)).tolist() == [2, 3, 1]
-
-
-def test_weighted_scores_and_contributions_by_hand():
-    table = criteria_table(_problem(nearest_built_up_m=np.array([1500.0, 500.0, 50.0, 900.0])))
-    weights = {"driver_distance": 2, "nuisance": 1, "area": 1, "access": 4}
-    s = score_sites(table, Facility.TRUCK_LOT, weights, ScoringParams(nuisance_saturation_m=1000))
-    out = s.table.set_index("site_id")
-    # access has no data → its weight is redistributed: 2/4, 1/4, 1/4
-    assert s.criteria == ("driver_distance", "nuisance", "area")
-    assert s.weights.tolist() == pytest.approx([0.5, 0.25, 0.25])
-    assert any("'access'" in n for n in s.notes)
-    assert "contrib_access" not in out.columns
-    # eligible A, B: mean km 4.5 vs 4.0 → A 0, B 1; nuisance min(1500, 1000) vs 500 → A 1, B 0;
-    # area ratio 0.5 vs 2.0 (cap 2) → A 0, B 1
-    assert out.loc["A", "contrib_driver_distance"] == pytest.approx(0)
-    assert out.loc["A", "contrib_nuisance"] == pytest.approx(25)
-    assert out.loc["B", "contrib_driver_distance"] == pytest.approx(50)
-    assert out.loc["B", "contrib_area"] == pytest.approx(25)
-    assert out.loc["A", "score"] == pytest.approx(25)
-    assert out.loc["B", "score"] == pytest.approx(75)
-    assert out.loc["B", "rank"] == 1
-    contrib = out.filter(like="contrib_").sum(axis=1)
-    assert contrib.loc[["A", "B"]].tolist() == pytest.approx(out.loc[["A", "B"], "score"].tolist())
-    # equal weights on nuisance and area: a tie, broken by input order
-    tie = score_sites(table, Facility.TRUCK_LOT, {"nuisance": 1, "area": 1}).table
-    assert tie["score"].iloc[:2].tolist() == pytest.approx([50, 50])
-    assert tie["rank"].iloc[:2].tolist() == [1, 2]
-    with pytest.raises(ValueError, match="unknown criteria"):
-        score_sites(table, Facility.TRUCK_LOT, {"cost": 1})
+    # with several sites per plan, a site some locality cannot reach stays usable
+    multi = criteria_table(_problem(), unreachable_excludes=False).set_index("site_id")
+    assert not multi.loc["D", "excluded"]
+    assert multi.loc["D", "unreachable_from"] == "unreachable from L3"
 
 
 def test_waste_costs_and_saving_by_hand():
@@ -139,11 +92,21 @@ def test_waste_costs_and_saving_by_hand():
 
 
 def test_order_ranking_columns_and_rows():
-    s = score_sites(criteria_table(_problem()), Facility.TRUCK_LOT, {"driver_distance": 1})
-    t = s.table.assign(chosen=False, p_first=0.0)
+    t = criteria_table(_problem()).assign(
+        rank=[2, 1, None, None],
+        score=[50.0, 60.0, None, None],
+        chosen=[False, True, False, False],
+        p_in_plan=[0.2, 0.8, 0, 0],
+        rank_p5=[1, 1, None, None],
+        rank_p95=[3, 2, None, None],
+        contrib_driver_distance=[1.0, 2.0, None, None],
+    )
+    t["rank"] = t["rank"].astype("Int64")
     out = order_ranking([t])
-    assert out.columns[:6].tolist() == [
-        "site_id", "facility", "rank", "score", "excluded", "exclusion_reason"
-    ]  # fmt: skip
-    assert out["site_id"].tolist() == ["B", "A", "C", "D"]  # by rank, then excluded by id
+    assert out.columns[:4].tolist() == ["site_id", "facility", "rank", "score"]
+    lead = out.columns.tolist()
+    assert lead.index("rank_p5") == lead.index("p_in_plan") + 1
+    assert out["site_id"].tolist() == ["B", "A", "C", "D"]  # by rank, then unranked by id
     assert out.columns[-1] == "contrib_driver_distance"
+    assert rank_interval_columns(lead) == ("rank_p5", "rank_p95")
+    assert rank_interval_columns(["rank", "score"]) == (None, None)

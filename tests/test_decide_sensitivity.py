@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from siting.criteria import FacilityProblem
 from siting.decide import default_scenario, run
+from siting.decide.choose import solve_facility
 from siting.decide.compare import compare_runs
-from siting.decide.sensitivity import draw_weights, oat_sweeps, rank_stability, reweight
+from siting.decide.sensitivity import draw_weights, rank_stability, reweight
+from siting.decide.sweeps import plan_sweeps
 from siting.layers import Facility
-from siting.params import SensitivityParams
+from siting.params import SensitivityParams, TruckParams
 
 
 def test_dominant_site_always_ranks_first():
@@ -80,33 +84,52 @@ def _two_site_problem() -> FacilityProblem:
     )
 
 
-def test_oat_sweeps_find_the_known_switches():
-    # coverage within 10 min: X 6 min to both → 1.0; Y 1.2 and 14.4 min → 0.75.
-    # mean driver km: X 5.0, Y (30·1 + 10·12) / 40 = 3.75.  Weights 0.6 / 0.4 → X 60, Y 40.
+def test_plan_sweeps_re_solve_the_plan_at_each_step():
+    # anchors: driver_distance 0 at the reference plan's mean 5 km, 1 at 0 km.
+    # X: mean 5 km → 0, coverage (10 min) 1.0; Y: mean 3.75 km → 0.25, coverage 0.75.
+    # weights 0.4 / 0.6 → X 60, Y 55: X is the plan.
     sp = SensitivityParams(
         speeds_kmh=(25.0, 50.0, 100.0), thresholds_min=(5.0, 10.0, 20.0), weight_factors=(0.5, 1.5)
     )
-    out = oat_sweeps(
-        _two_site_problem(),
-        {"driver_distance": 0.4, "coverage": 0.6},
-        params=sp,
+    s = default_scenario(truck=TruckParams(n_lots=1, coverage_threshold_min=10.0), sensitivity=sp)
+    prob = dataclasses.replace(_two_site_problem(), reference_km=np.array([5.0, 5.0]))
+    weights = {"driver_distance": 0.4, "coverage": 0.6}
+    eligible = np.ones(2, bool)
+    base = solve_facility(s, Facility.TRUCK_LOT, prob, eligible, weights)
+    assert base.plan.sites == (0,)
+    assert base.extra["objective_value"] == pytest.approx(60.0)
+    out = plan_sweeps(
+        s,
+        Facility.TRUCK_LOT,
+        prob,
+        eligible=eligible,
+        base=base,
+        weights=weights,
         base_speed_kmh=50.0,
     )
-    best = {(r.parameter, r.step): r.best_site_id for r in out.itertuples()}
-    # 5 min: only Y covers anything (the big locality at 1.2 min); 20 min: both cover all,
-    # so distance decides
-    assert [best[("coverage_threshold_min", k)] for k in range(3)] == ["Y", "X", "Y"]
-    # at 25 km/h X is 12 min away (uncovered); at 100 km/h both cover all
-    assert [best[("speed_kmh", k)] for k in range(3)] == ["Y", "X", "Y"]
-    # coverage weight 0.3 → Y 70 vs X 30; 0.9 → X
-    assert [best[("weight:coverage", k)] for k in range(3)] == ["Y", "X", "X"]
-    base = out[out["baseline"]]
-    assert set(base["best_site_id"]) == {"X"}
-    assert not base["best_site_changed"].any()
+    plan = {(r.parameter, r.step): r.plan_sites for r in out.itertuples()}
+    # 5 min: X covers nobody (6 min), Y the big locality → Y; 20 min: both cover all,
+    # so distance decides → Y
+    assert [plan[("coverage_threshold_min", k)] for k in range(3)] == ["Y", "X", "Y"]
+    # 25 km/h: X is 12 min away (uncovered) → Y; 100 km/h: both cover all → Y
+    assert [plan[("speed_kmh", k)] for k in range(3)] == ["Y", "X", "Y"]
+    # coverage weight 0.3 → X 30, Y 40; 0.9 → X 90, Y 70
+    assert [plan[("weight:coverage", k)] for k in range(3)] == ["Y", "X", "X"]
+    base_rows = out[out["baseline"]]
+    assert set(base_rows["plan_sites"]) == {"X"}
+    assert not base_rows["plan_changed"].any()
     flipped = out[(out["parameter"] == "coverage_threshold_min") & (out["step"] == 0)].iloc[0]
-    assert flipped["best_site_changed"]
-    assert flipped["baseline_site_rank"] == 2
+    assert flipped["plan_changed"]
     assert flipped["mean_driver_km"] == pytest.approx(3.75)
+    assert flipped["recommended_mean_driver_km"] == pytest.approx(5.0)
+    assert out.groupby("parameter")["plan_changes"].first().to_dict() == {
+        "coverage_threshold_min": True,
+        "m2_per_space": False,
+        "speed_kmh": True,
+        "trucks": False,
+        "weight:coverage": True,
+        "weight:driver_distance": True,
+    }
     assert "kg_per_capita_day" not in set(out["parameter"])  # waste station only
 
 
@@ -115,8 +138,10 @@ def test_default_run_sensitivity_and_comparison():
     sens = base.sensitivity
     ws = sens[sens["facility"] == "waste_station"]
     kg = ws[ws["parameter"] == "kg_per_capita_day"].set_index("step")
-    # tonnes scale linearly: same best site, cost and tonne-km × factor
-    assert kg["best_site_id"].nunique() == 1
+    # tonnes scale every cost and both cost anchors alike: the plan cannot change, the
+    # table says so, and its cost scales with the factor
+    assert kg["plan_sites"].nunique() == 1
+    assert not kg["plan_changes"].any()
     f = kg.loc[0, "value"]
     assert f == pytest.approx(1.5 / 1.7)
     assert kg.loc[0, "total_cost_ils_per_year"] == pytest.approx(
@@ -126,7 +151,22 @@ def test_default_run_sensitivity_and_comparison():
     assert cost.loc[2, "saving_ils_per_year"] == pytest.approx(
         2 * cost.loc[1, "saving_ils_per_year"]
     )
-    assert set(ws["parameter"]) >= {"speed_kmh", "coverage_threshold_min", "weight:cost"}
+    assert not cost["plan_changes"].any()
+    # what can move the station is swept, and does: the trailer/compactor cost ratio
+    ratio = ws[ws["parameter"] == "transfer_vkm_cost_ratio"]
+    assert ratio["plan_changes"].all()
+    assert ratio["plan_sites"].nunique() >= 2
+    assert set(ws["parameter"]) >= {
+        "speed_kmh",
+        "coverage_threshold_min",
+        "weight:cost",
+        "collection_payload_t",
+        "transfer_payload_t",
+        "transfer_share",
+    }
+    # every sweep row's plan is re-solved: its baseline step is the chosen plan
+    chosen = "+".join(base.results[Facility.WASTE_STATION].chosen)
+    assert set(ws.loc[ws["baseline"], "plan_sites"]) == {chosen}
 
     grown = run(default_scenario(name="expansion", extra_members=(1020, 628)))
     cmp = compare_runs(base, grown).set_index(["facility", "metric"])

@@ -10,18 +10,24 @@ import pytest
 
 from siting.decide import default_scenario, run
 from siting.layers import Facility
-from siting.params import TruckParams
+from siting.params import SensitivityParams, TruckParams
 
 LOT = Facility.TRUCK_LOT
 
 
-def _run(**truck):
-    return run(default_scenario(facilities=(LOT,), truck=TruckParams(**truck)))
+def _run(*, sensitivity: bool = False, **truck):
+    return run(
+        default_scenario(
+            facilities=(LOT,),
+            truck=TruckParams(**truck),
+            sensitivity=SensitivityParams(enabled=sensitivity),
+        )
+    )
 
 
 @pytest.fixture(scope="module")
 def two_lots():
-    return _run(n_lots=2)
+    return _run(n_lots=2, objective="cost")
 
 
 def test_two_lots_are_the_brute_force_optimum(two_lots):
@@ -43,7 +49,7 @@ def test_two_lots_are_the_brute_force_optimum(two_lots):
 
 
 def test_more_lots_never_cost_more_and_four_lots_match_a_local_check(two_lots):
-    r = _run(n_lots=4)
+    r = _run(n_lots=4, objective="cost")
     four = r.results[LOT]
     assert four.proven_optimal
     assert len(four.chosen) == 4
@@ -100,3 +106,18 @@ def test_cheap_lots_mean_more_lots():
 def test_fixed_charge_needs_the_committees_figures():
     with pytest.raises(ValueError, match="lot_capacity_spaces, lot_cost_ils_per_year"):
         TruckParams(model="fixed-charge")
+
+
+def test_the_weighted_plan_never_overfills_a_plot():
+    """At 2,000 m² per space a 0.87 km² cell holds 433 trucks: the default pair (509 and
+    285 trucks) would overfill one lot, so the plan moves trucks and stays within capacity."""
+    free = _run(n_lots=2).results[LOT]
+    loads = [s["load_capacity_units"] for s in free.extra["sites"]]
+    assert max(loads) > 433.0
+    capped = _run(n_lots=2, m2_per_space=2000.0).results[LOT]
+    assert capped.chosen
+    for site in capped.extra["sites"]:
+        assert site["load_capacity_units"] <= site["capacity"] + 1e-9
+        assert site["capacity"] == pytest.approx(866_025.4037844425 / 2000.0)
+    assert capped.proven_optimal
+    assert capped.objective <= free.objective + 1e-9  # a constraint cannot improve the score

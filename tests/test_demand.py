@@ -123,3 +123,20 @@ def test_authority_summary_adds_up_and_reports_cbs_bound():
     assert s.loc[1, "trucks"] == pytest.approx(12)
     assert s.loc[2, "trucks_upper_bound_cbs"] == 1
     assert s["residents"].sum() == pytest.approx(3500)
+
+
+def test_growth_counts_from_the_year_of_the_resident_figures():
+    """The embedded residents are the cluster's 2024 counts: a 2031 horizon grows them by
+    7 years, not by the 10 years since the 2021 kg/person/day rates."""
+    from siting.sources.embedded import default_region
+
+    region = default_region("mishor-hahof")
+    loc = region.member_localities().reset_index(drop=True)
+    p = WasteParams(growth_per_year=0.018, horizon_year=2031)
+    d = waste_demand(loc, region.authorities, p)
+    sources = loc["authority_id"].map(region.authorities.set_index("id")["population_source"])
+    news = (sources == "newsletter-2024").to_numpy()
+    assert news.any()
+    np.testing.assert_allclose(d.loc[news, "growth_factor"], 1.018**7)
+    if (~news).any():
+        np.testing.assert_allclose(d.loc[~news, "growth_factor"], 1.018**10)

@@ -49,7 +49,7 @@ def test_every_output_is_written_and_hashed(result, written):
         "result.gpkg",
         "manifest.json",
     }
-    if any("p_first" in r.ranking.columns for r in result.results.values()):
+    if any(r.ranking["p_in_plan"].notna().any() for r in result.results.values()):
         expected.add("rank_stability.png")
     if getattr(result, "sensitivity", None) is not None:
         expected.add("sensitivity.csv")
@@ -131,31 +131,30 @@ def test_figures_are_reproducible(result):
     assert {"map.png", "cost_by_candidate.png"} <= set(a)
 
 
-def test_tornado_reads_long_and_wide_tables(result):
-    long = pd.DataFrame(
+def test_tornado_marks_the_steps_that_change_the_plan(result):
+    table = pd.DataFrame(
         {
             "facility": "waste_station",
             "parameter": ["a", "a", "a", "b", "b"],
             "value": [1.0, 2.0, 3.0, 10.0, 20.0],
             "baseline": [False, True, False, True, False],
-            "best_site_id": ["X", "Y", "Y", "Y", "Z"],
+            "plan_sites": ["X", "Y", "Y", "Y", "Y"],
+            "plan_changed": [True, False, False, False, False],
             "total_cost_ils_per_year": [90.0, 100.0, 130.0, 100.0, 95.0],
         }
     )
+    rows = {r["parameter"]: r for r in figures._tornado_rows(table, "total_cost_ils_per_year")}
+    assert rows["a"]["changes"]
+    assert rows["a"]["changed_at"] == [(90.0, "X")]
+    assert (rows["a"]["at_low"], rows["a"]["at_high"]) == (90.0, 130.0)
+    assert not rows["b"]["changes"]  # drawn grey: "plan unchanged"
+    assert figures.tornado_chart(result) is not None
 
     class WithSweep:
         def __init__(self, table):
             self.sensitivity = table
+            self.results = result.results
 
-    ranges = figures._tornado_ranges(long)
-    data, outcome, base = ranges
-    assert outcome == "total_cost_ils_per_year"
-    assert base == 100.0
-    a = data.set_index("parameter").iloc[0]
-    assert (a["at_low"], a["at_high"], a["site_low"]) == (90.0, 130.0, "X")
-    assert figures.tornado_chart(WithSweep(long)) is not None
-    wide = pd.DataFrame({"parameter": ["a"], "low": [1.0], "high": [2.0], "base": [1.5]})
-    assert figures.tornado_chart(WithSweep(wide)) is not None
     assert figures.tornado_chart(WithSweep(pd.DataFrame({"x": [1]}))) is None
     assert figures.tornado_chart(WithSweep(None)) is None
 

@@ -123,7 +123,8 @@ def test_popups_carry_every_criterion(result):
     rows = {layer["labels"][k]: v for k, v in card["r"]}
     assert card["t"] == f"site {best['site_id']} — rank 1"
     assert rows["Rank"].startswith("1 of ")
-    assert rows["Haul, tonne-km/yr"] == f"{best['haul_tkm_per_year']:,.0f}"
+    assert rows["Best plan containing this site"] == best["plan_sites"]
+    assert rows["Total haul cost, ILS/yr"] == f"{best['total_cost_ils_per_year']:,.0f}"
     for col in [c for c in ws.ranking.columns if c.startswith("contrib_")]:
         if np.isfinite(best[col]):
             label = next(k for k in rows if k.startswith("Contribution: "))
@@ -134,8 +135,9 @@ def test_popups_carry_every_criterion(result):
     )
     if "saving_ils_per_year" in ws.ranking.columns:
         assert rows["Saving vs today, ILS/yr"] == f"{best['saving_ils_per_year']:,.0f}"
-    if "p_first" in ws.ranking.columns:
-        assert rows["Probability of ranking first"] == f"{100 * best['p_first']:.0f}%"
+    if np.isfinite(best["p_in_plan"]):
+        key = "Share of weight draws with this site in the optimal plan"
+        assert rows[key] == f"{100 * best['p_in_plan']:.0f}%"
     # residents within the threshold, recomputed from the localities and the cost matrix
     col = list(result.costs.destination_ids).index(best["site_id"])
     within = result.localities["residents"].to_numpy()[result.costs.minutes[:, col] <= 30].sum()

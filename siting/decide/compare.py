@@ -44,7 +44,6 @@ def compare_runs(a: RunResult, b: RunResult) -> pd.DataFrame:
         }
         for fac, res in r.results.items():
             rk = res.ranking.set_index("site_id")
-            ch = rk.loc[list(res.chosen)]
             key = fac.value
             out[(key, "chosen sites")] = _fmt_sites(res.chosen)
             out[(key, "objective")] = float(res.objective)
@@ -53,7 +52,10 @@ def compare_runs(a: RunResult, b: RunResult) -> pd.DataFrame:
             out[(key, "worst_authority_minutes")] = float(
                 res.extra.get("worst_authority_minutes", np.nan)
             )
-            out[(key, "p_first of chosen site(s)")] = float(ch["p_first"].max())
+            if "p_plan_stays_optimal" in res.extra:
+                out[(key, "share of weight draws the plan stays optimal")] = float(
+                    res.extra["p_plan_stays_optimal"]
+                )
             out[(key, "eligible sites")] = int((~rk["excluded"]).sum())
             for col in (
                 "total_cost_ils_per_year",

@@ -68,7 +68,8 @@ def run_notes(
             out.append(f"Truck counts exceed the CBS non-private vehicle bound for: {listed}.")
     for fac, res in results.items():
         crit = ", ".join(f"{k} {v:.2f}" for k, v in res.weights.items())
-        out.append(f"{fac.value} weights ({res.extra['weights_method']}): {crit}.")
+        if crit:
+            out.append(f"{fac.value} weights ({res.extra.get('weights_method', '')}): {crit}.")
     if no_access:
         out.append(
             "Access to a main road is not assessed: the cost model reports no distance from "

@@ -37,7 +37,8 @@ from siting.decide.choose import access_distances, facility_problem, facility_re
 from siting.decide.notes import run_notes
 from siting.decide.scenario import FAR_DESTINATION_M, SNAP_DETAIL, RunResult, Scenario
 from siting.decide.scoring import FacilityResult
-from siting.decide.sensitivity import SENSITIVITY_COLUMNS, oat_sweeps
+from siting.decide.sensitivity import SENSITIVITY_COLUMNS
+from siting.decide.sweeps import plan_sweeps
 from siting.demand import (
     authority_demand,
     lot_requirement,
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 
 def _candidates(s: Scenario, region: Region, truck_area_m2: float) -> gpd.GeoDataFrame:
     buffers = {fac: spec(fac).buffer_m(s) for fac in Facility}
+    # a truck plot must hold at least one space; each lot's load is then limited by its
+    # plot's capacity inside the plan model (not screened here by total area / n_lots)
     min_area = {Facility.WASTE_STATION: s.waste.min_area_m2, Facility.TRUCK_LOT: truck_area_m2}
     if s.candidates is None:
         return hex_search(
@@ -142,7 +145,7 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
         lot_area_m2=trucks["lot_area_m2"],
     )
     demand = authority_demand(loc, region.authorities, waste, trucks)
-    cand = _candidates(s, region, lots["area_per_lot_m2"])
+    cand = _candidates(s, region, s.truck.m2_per_space)
     if len(cand) == 0:
         raise SitingError("the site search found no candidate cells in the member authorities")
     log.info("%d demand points, %d candidates", len(loc), len(cand))
@@ -152,6 +155,7 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
 
     notes = list(region.notes)
     destination = transfer_km = status_quo_km = None
+    dest = None
     if Facility.WASTE_STATION in s.facilities:
         dest, destination = _destinations(s, loc)
         sq = s.cost_model.matrix(loc, dest, origin_id="id", destination_id="id")
@@ -186,6 +190,7 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
     for fac in s.facilities:
         bar.set_postfix_str(fac.value)
         required = s.waste.min_area_m2 if fac is Facility.WASTE_STATION else lots["area_per_lot_m2"]
+        ref_km, ref_transfer = _reference(s, fac, loc, dest if destination is not None else None)
         problem = facility_problem(
             s,
             fac,
@@ -196,19 +201,28 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
             destination=destination,
             transfer_km=transfer_km,
             status_quo_km=status_quo_km,
+            reference_km=ref_km,
+            reference_transfer_km=ref_transfer,
         )
-        res, _scores, fac_notes = facility_result(s, fac, problem, loc=loc, cand=cand, costs=costs)
+        res, choice, fac_notes = facility_result(s, fac, problem, loc=loc, cand=cand, costs=costs)
         results[fac] = res
         notes += fac_notes
-        if s.sensitivity.enabled:
+        if s.sensitivity.enabled and choice is not None and choice.objective == "fixed-charge":
+            notes.append(
+                "truck_lot: the one-at-a-time sweeps are skipped under the fixed-charge model "
+                "(every step would be a capacitated MIP solve)."
+            )
+        elif s.sensitivity.enabled and choice is not None and choice.plan is not None:
+            weights = s.weight_set(fac).as_dict()
             sweeps.append(
-                oat_sweeps(
+                plan_sweeps(
+                    s,
+                    fac,
                     problem,
-                    res.weights,
-                    scoring=s.scoring,
-                    params=s.sensitivity,
+                    eligible=choice.eligible,
+                    base=choice,
+                    weights=weights,
                     base_speed_kmh=speed,
-                    base_cost_ils_per_tkm=s.waste.cost_ils_per_tkm,
                 )
             )
         bar.update()
@@ -245,6 +259,25 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
         routes=routes,
         isochrones=isochrones,
     )
+
+
+def _reference(
+    s: Scenario, fac: Facility, loc: gpd.GeoDataFrame, dest: gpd.GeoDataFrame | None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """km from every locality to the demand's centre of gravity, and from it to each
+    status-quo destination: the reference plan that anchors the cost criteria."""
+    w = loc[spec(fac).demand_column].to_numpy(dtype=float)
+    if not w.sum() > 0:
+        return None, None
+    pts = loc.to_crs(METRIC_CRS).geometry
+    x = float(np.average(pts.x.to_numpy(), weights=w))
+    y = float(np.average(pts.y.to_numpy(), weights=w))
+    centre = gpd.GeoDataFrame({"id": ["centre"]}, geometry=[Point(x, y)], crs=METRIC_CRS)
+    km = s.cost_model.matrix(loc, centre, origin_id="id", destination_id="id").km[:, 0]
+    transfer = None
+    if dest is not None:
+        transfer = s.cost_model.matrix(centre, dest, origin_id="id", destination_id="id").km[0]
+    return km, transfer
 
 
 def _network_layers(

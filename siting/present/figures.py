@@ -32,9 +32,10 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from siting.costs import metric_points
+from siting.decide.scoring import rank_interval_columns
 from siting.facility import spec
 from siting.layers import METRIC_CRS, Facility
-from siting.present.i18n import Lang, column_label, fmt_number, t
+from siting.present.i18n import Lang, column_label, fmt_value, t
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
@@ -45,7 +46,6 @@ __all__ = [
     "map_figure",
     "png_bytes",
     "rank_stability_chart",
-    "sensitivity_outcome",
     "tornado_chart",
 ]
 
@@ -53,18 +53,6 @@ log = logging.getLogger(__name__)
 
 FONT = ["DejaVu Sans", "Arial", "sans-serif"]
 _MARK = {Lang.EN: "\u200e", Lang.HE: "\u200f"}  # left-to-right / right-to-left mark
-
-# outcome columns a sensitivity table may carry, most useful first
-OUTCOME_COLUMNS = (
-    "total_cost_ils_per_year",
-    "cost_ils_per_year",
-    "haul_cost_ils_per_year",
-    "best_cost_ils_per_year",
-    "objective",
-    "best_objective",
-    "haul_tkm_per_year",
-    "truck_km_per_day",
-)
 
 
 def _chart_lang(lang: Lang | str) -> Lang:
@@ -160,6 +148,8 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     )
     handles: list[Any] = []
     for f, r in result.results.items():
+        if not r.chosen:  # no plan for this facility: nothing to mark
+            continue
         pts = np.array([site_xy[str(s)] for s in r.chosen])
         ax.scatter(
             pts[:, 0],
@@ -232,244 +222,224 @@ def _scale_bar(ax: Any, lang: Lang) -> None:
     )
 
 
-COST_COLUMNS = (
-    "total_cost_ils_per_year",
-    "haul_cost_ils_per_year",
-    "haul_tkm_per_year",
-    "truck_km_per_day",
-)
-
 _THOUSANDS = FuncFormatter(lambda x, _pos: f"{x:,.0f}")
 
 
-def cost_chart(result: RunResult, *, lang: Lang | str = Lang.EN, top_n: int = 15) -> Figure:
-    """Horizontal bars of the ``top_n`` cheapest eligible candidates per facility.
+def _gap_column(rk: pd.DataFrame) -> str:
+    if "plan_gap_ils_per_year" in rk.columns and rk["plan_gap_ils_per_year"].notna().any():
+        return "plan_gap_ils_per_year"
+    return "plan_gap"
 
-    The cost is the first of :data:`COST_COLUMNS` the ranking has; the chosen
-    sites are always shown (in the facility's colour) and each bar is labelled
-    with the site's rank, since the rank weighs more than cost.
-    """
+
+def cost_chart(result: RunResult, *, lang: Lang | str = Lang.EN, top_n: int = 15) -> Figure:
+    """Per facility, how far the best plan containing each of the ``top_n`` best-ranked
+    sites is from the recommended plan (ILS/yr where the objective has a cost, else its own
+    unit).  Bars start at zero: the recommended plan's sites are the zero bars, marked."""
     lang = _chart_lang(lang)
     facs = list(result.results)
-    fig = _figure(8.0, 1.2 + 0.3 * (top_n + 2) * len(facs))
+    fig = _figure(8.0, 1.4 + 0.3 * (top_n + 2) * len(facs))
     axes = fig.subplots(len(facs), 1, squeeze=False)[:, 0]
     for ax, fac in zip(axes, facs, strict=True):
         res = result.results[fac]
-        ok = res.ranking[~res.ranking["excluded"].astype(bool)]
-        col = next((c for c in COST_COLUMNS if c in ok.columns and ok[c].notna().any()), "score")
-        chosen_ids = [str(s) for s in res.chosen]
-        best = ok.sort_values([col, "site_id"], kind="stable").head(top_n)
-        extra = ok[ok["site_id"].astype(str).isin(chosen_ids) & ~ok.index.isin(best.index)]
-        rk = pd.concat([best, extra]).sort_values([col, "site_id"], kind="stable")
+        rk = res.ranking[res.ranking["rank"].notna()].sort_values("rank", kind="stable")
+        ax.set_title(t(fac.value, lang), fontsize=9)
+        if rk.empty:
+            ax.text(
+                0.5, 0.5, t("h_no_plan", lang), ha="center", va="center", transform=ax.transAxes
+            )
+            ax.set_axis_off()
+            continue
+        rk = rk.head(top_n)
+        col = _gap_column(rk)
         values = rk[col].to_numpy(dtype=float)
-        labels = [
-            f"{s} (#{int(r)})" if not pd.isna(r) else str(s)
-            for s, r in zip(rk["site_id"], rk["rank"], strict=True)
-        ]
-        chosen = rk["site_id"].astype(str).isin(chosen_ids).to_numpy()
+        labels = [f"#{int(r)} {s}" for s, r in zip(rk["plan_sites"], rk["rank"], strict=True)]
+        chosen = rk["chosen"].astype(bool).to_numpy()
         colours = np.where(chosen, spec(fac).colour, "#bdbdbd")
         y = np.arange(len(values))[::-1]
         ax.barh(y, values, color=colours)
-        ax.set_yticks(y, labels, fontsize=7)
+        ax.set_yticks(y, labels, fontsize=6.5)
         ax.set_xlabel(column_label(col, lang), fontsize=8)
-        ax.set_title(t(fac.value, lang), fontsize=9)
-        lo = float(np.nanmin(values)) if len(values) else 0.0
         hi = float(np.nanmax(values)) if len(values) else 1.0
-        pad = (hi - lo) * 0.15 or hi * 0.05 or 1.0
-        ax.set_xlim(max(0.0, lo - pad), hi + pad)
-        ax.xaxis.set_major_formatter(_THOUSANDS)
+        ax.set_xlim(0.0, (hi or 1.0) * 1.25)
+        ax.xaxis.set_major_formatter(
+            _THOUSANDS
+            if col.endswith("ils_per_year")
+            else FuncFormatter(lambda x, _pos: f"{x:.2f}")
+        )
         ax.tick_params(axis="x", labelsize=7)
-        for yy, v in zip(y, values, strict=True):
-            ax.text(v, yy, f" {fmt_number(v)}", va="center", fontsize=6)
-    fig.suptitle(t("chart_cost", lang), fontsize=10)
+        for yy, v, ch in zip(y, values, chosen, strict=True):
+            text = f" {t('recommended_plan', lang)} ✓" if ch else f" +{fmt_value(col, v)}"
+            ax.text(v, yy, text, va="center", fontsize=6)
+    fig.suptitle(t("chart_plan_gap", lang), fontsize=10)
     return fig
 
 
 def rank_stability_chart(
     result: RunResult, *, lang: Lang | str = Lang.EN, top_n: int = 10
 ) -> Figure | None:
-    """Bars of each site's probability of ranking first; ``None`` without ``p_first``.
-
-    Sites that never rank first are left out (the best-ranked one is kept); the
-    90 % rank interval (``rank_p05``–``rank_p95``) is written beside each bar
-    when the ranking has it.
-    """
-    facs = [f for f, r in result.results.items() if "p_first" in r.ranking.columns]
+    """Per facility, the share of weight draws whose optimal plan contains each site, and
+    how often the recommended plan stays optimal; ``None`` without a Monte Carlo."""
+    facs = [
+        f
+        for f, r in result.results.items()
+        if "p_in_plan" in r.ranking.columns and r.ranking["p_in_plan"].notna().any()
+    ]
     if not facs:
         return None
     lang = _chart_lang(lang)
     tables = {}
     for fac in facs:
         rk = result.results[fac].ranking
-        rk = rk[rk["p_first"].notna() & ~rk["excluded"].astype(bool)]
-        rk = rk.sort_values(["p_first", "rank"], ascending=[False, True], kind="stable")
-        tables[fac] = pd.concat([rk.head(1), rk.iloc[1:][rk["p_first"].iloc[1:] > 0]]).head(top_n)
+        rk = rk[rk["p_in_plan"].notna() & (rk["p_in_plan"] > 0) | rk["chosen"].astype(bool)]
+        tables[fac] = rk.sort_values(
+            ["p_in_plan", "rank"], ascending=[False, True], kind="stable"
+        ).head(top_n)
     rows = sum(max(len(tb), 1) for tb in tables.values())
-    fig = _figure(8.0, 1.3 + 0.32 * rows + 0.6 * len(facs))
+    fig = _figure(8.0, 1.5 + 0.32 * rows + 0.7 * len(facs))
     axes = fig.subplots(
         len(facs), 1, squeeze=False, height_ratios=[max(len(tb), 1) + 1 for tb in tables.values()]
     )[:, 0]
     for ax, fac in zip(axes, facs, strict=True):
+        res = result.results[fac]
         rk = tables[fac]
-        chosen = {str(s) for s in result.results[fac].chosen}
-        values = rk["p_first"].to_numpy(dtype=float)
+        values = rk["p_in_plan"].to_numpy(dtype=float)
         y = np.arange(len(values))[::-1]
-        colours = [spec(fac).colour if str(s) in chosen else "#969696" for s in rk["site_id"]]
+        colours = [spec(fac).colour if c else "#969696" for c in rk["chosen"].astype(bool)]
         ax.barh(y, values, color=colours)
         ax.set_yticks(y, [str(s) for s in rk["site_id"]], fontsize=7)
-        ax.set_xlim(0, 1.18)
+        ax.set_xlim(0, 1.25)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{100 * x:.0f}%"))
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
-        ax.set_xlabel(column_label("p_first", lang), fontsize=8)
+        ax.set_xlabel(column_label("p_in_plan", lang), fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
-        ax.set_title(t(fac.value, lang), fontsize=9)
-        interval = {"rank_p05", "rank_p95"} <= set(rk.columns)
+        stays = res.extra.get("p_plan_stays_optimal")
+        title = t(fac.value, lang)
+        if stays is not None:
+            title += " — " + t("h_stays", lang, p=f"{100 * stays:.0f}%")
+        ax.set_title(title, fontsize=8.5)
+        lo_col, hi_col = rank_interval_columns(list(rk.columns))
         for yy, (_, r) in zip(y, rk.iterrows(), strict=True):
-            text = f" {100 * r['p_first']:.0f}%"
-            if interval and not pd.isna(r["rank_p05"]) and not pd.isna(r["rank_p95"]):
+            text = f" {100 * r['p_in_plan']:.0f}%"
+            if lo_col and hi_col and not pd.isna(r[lo_col]) and not pd.isna(r[hi_col]):
                 text += (
-                    f"  ({column_label('rank_interval', lang)}: "
-                    f"{int(r['rank_p05'])}–{int(r['rank_p95'])})"
+                    f"  ({column_label('rank_interval', lang)}: {int(r[lo_col])}–{int(r[hi_col])})"
                 )
-            ax.text(r["p_first"], yy, text, va="center", fontsize=6.5)
-    fig.suptitle(t("chart_rank_stability", lang), fontsize=10)
+            ax.text(r["p_in_plan"], yy, text, va="center", fontsize=6.5)
+    fig.suptitle(t("chart_in_plan", lang), fontsize=10)
     return fig
 
 
-def sensitivity_outcome(table: pd.DataFrame) -> str | None:
-    """The outcome column of a sensitivity table that a tornado chart shows."""
-    for col in OUTCOME_COLUMNS:
-        if col in table.columns and pd.api.types.is_numeric_dtype(table[col]):
-            return col
-    return None
-
-
-def _tornado_ranges(table: pd.DataFrame) -> tuple[pd.DataFrame, str, float | None] | None:
-    """Per parameter: the outcome at its low and high value, the outcome's name, the baseline.
-
-    ``ordered`` is False when the table does not say which parameter value gave
-    which outcome (then ``at_low``/``at_high`` are the outcome's min and max).
-    """
-    if "parameter" not in table.columns:
-        return None
-    if {"low", "high"} <= set(table.columns):  # wide: one row per parameter
-        out = table[["parameter"]].assign(
-            at_low=table["low"].astype(float),
-            at_high=table["high"].astype(float),
-            ordered=True,
-            site_low="",
-            site_high="",
-        )
-        base = float(table["base"].iloc[0]) if "base" in table.columns else None
-        return out, "objective", base
-    outcome = sensitivity_outcome(table)
-    if outcome is None:
-        return None
-    tab = table
-    if "facility" in tab.columns:
-        kinds = tab["facility"].astype(str)
-        pick = "waste_station" if (kinds == "waste_station").any() else kinds.iloc[0]
-        tab = tab[kinds == pick]
-    base = None
-    for flag in ("is_baseline", "baseline", "is_base"):
-        if flag in tab.columns and tab[flag].astype(bool).any():
-            base = float(tab.loc[tab[flag].astype(bool), outcome].iloc[0])
-            break
-    site = "best_site_id" if "best_site_id" in tab.columns else None
+def _tornado_rows(tab: pd.DataFrame, outcome: str) -> list[dict[str, Any]]:
     rows = []
     for param, group in tab.groupby("parameter", sort=False):
-        grp = group[group[outcome].notna()]
-        if len(grp) == 0:
+        grp = group.sort_values("value", kind="stable")
+        vals = grp[outcome].astype(float)
+        if not vals.notna().any():
             continue
-        if "value" in grp.columns and pd.api.types.is_numeric_dtype(grp["value"]):
-            srt = grp.sort_values("value", kind="stable")
-            label = f"{param} ({srt['value'].iloc[0]:.3g}–{srt['value'].iloc[-1]:.3g})"
-            rows.append(
-                (
-                    label,
-                    float(srt[outcome].iloc[0]),
-                    float(srt[outcome].iloc[-1]),
-                    True,
-                    str(srt[site].iloc[0]) if site else "",
-                    str(srt[site].iloc[-1]) if site else "",
-                )
-            )
-        else:
-            rows.append(
-                (str(param), float(grp[outcome].min()), float(grp[outcome].max()), False, "", "")
-            )
-    columns = ["parameter", "at_low", "at_high", "ordered", "site_low", "site_high"]
-    out = pd.DataFrame(rows, columns=columns)
-    if site and "baseline" in tab.columns and tab["baseline"].astype(bool).any():
-        base_site = str(tab.loc[tab["baseline"].astype(bool), site].iloc[0])
-        out.attrs["base_site"] = base_site
-    return out, outcome, base
+        changed = grp["plan_changed"].fillna(False).astype(bool).to_numpy()
+        rows.append(
+            {
+                "parameter": str(param),
+                "label": f"{param} ({grp['value'].iloc[0]:.3g}–{grp['value'].iloc[-1]:.3g})",
+                "lo": float(vals.min()),
+                "hi": float(vals.max()),
+                "at_low": float(vals.iloc[0]),
+                "at_high": float(vals.iloc[-1]),
+                "changes": bool(changed.any()),
+                "changed_at": [
+                    (float(v), str(s))
+                    for v, s, c in zip(vals, grp["plan_sites"].astype(str), changed, strict=True)
+                    if c
+                ],
+            }
+        )
+    return rows
 
 
 def tornado_chart(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure | None:
-    """A tornado chart of the run's one-at-a-time sensitivity sweeps.
+    """One-at-a-time sweeps that re-solve the plan (``result.sensitivity``).
 
-    Reads ``result.sensitivity`` (a DataFrame), either long — ``parameter``, the
-    swept ``value``, an outcome column (the first of :data:`OUTCOME_COLUMNS`
-    present), optionally ``facility`` (the waste station is shown) and a boolean
-    ``is_baseline`` — or wide — ``parameter``, ``low``, ``high`` (outcomes at the
-    parameter's low and high value) and optionally ``base``.  Bars run from the
-    baseline to the outcome at the parameter's low value (blue) and high value
-    (red); grey when the table does not say which value gave which outcome.
-    Returns ``None`` when there is no such table.
+    Per facility, per parameter: a bar over the range of the optimal plan's outcome
+    (station: total ILS/yr; lots: mean driver km) across the parameter's steps, blue at the
+    low value and red at the high one.  Steps where the optimal plan changes are marked with
+    the new plan's sites; a parameter whose steps never change the plan is drawn grey and
+    labelled "plan unchanged" — it moves the figures, not the answer.
     """
     table = getattr(result, "sensitivity", None)
-    if table is None or len(table) == 0:
-        return None
-    ranges = _tornado_ranges(table)
-    if ranges is None or len(ranges[0]) == 0:
-        log.info("sensitivity table has no recognised outcome column; no tornado chart")
+    if table is None or len(table) == 0 or "plan_changed" not in table.columns:
         return None
     lang = _chart_lang(lang)
-    data, outcome, base = ranges
-    data = data.assign(width=(data["at_high"] - data["at_low"]).abs()).sort_values(
-        "width", kind="stable"
-    )
-    fig = _figure(8.0, 1.4 + 0.4 * len(data))
-    ax = fig.add_subplot()
-    y = np.arange(len(data))
-    mids = (data["at_low"] + data["at_high"]) / 2
-    centre = base if base is not None else float(np.median(mids))
-    base_site = ranges[0].attrs.get("base_site", "")
-    for yy, (_, r) in zip(y, data.iterrows(), strict=True):
-        if r["ordered"]:
-            ax.barh(yy, r["at_low"] - centre, left=centre, color="#4393c3")
-            ax.barh(yy, r["at_high"] - centre, left=centre, color="#d6604d")
-        else:
-            lo, hi = sorted((r["at_low"], r["at_high"]))
-            ax.barh(yy, hi - lo, left=lo, color="#969696")
-        # say where the best site changes: that is what the committee asks
-        for value, site in ((r["at_low"], r["site_low"]), (r["at_high"], r["site_high"])):
-            if site and base_site and site != base_site:
-                ha = "right" if value < centre else "left"
-                ax.text(value, float(yy), f" {site} ", va="center", ha=ha, fontsize=6.5)
-    ax.axvline(centre, color="black", lw=1)
-    ax.xaxis.set_major_formatter(_THOUSANDS)
-    if base_site:
-        ax.text(centre, len(data) - 0.4, f" {t('best_site', lang)}: {base_site}", fontsize=7)
-    ax.set_yticks(y, [str(p) for p in data["parameter"]], fontsize=8)
-    ax.set_xlabel(column_label(outcome, lang), fontsize=8)
-    ax.tick_params(axis="x", labelsize=7)
-    if data["ordered"].any():
+    panels = []
+    for fac in result.results:
+        tab = table[table["facility"].astype(str) == fac.value]
+        outcome = "total_cost_ils_per_year" if fac is Facility.WASTE_STATION else "mean_driver_km"
+        if tab.empty or outcome not in tab or not tab[outcome].notna().any():
+            continue
+        rows = _tornado_rows(tab, outcome)
+        if rows:
+            base = tab.loc[tab["baseline"].astype(bool), outcome]
+            panels.append((fac, outcome, rows, float(base.iloc[0]) if len(base) else None))
+    if not panels:
+        return None
+    n = sum(len(p[2]) for p in panels)
+    fig = _figure(8.5, 1.4 + 0.42 * n + 0.8 * len(panels))
+    axes = fig.subplots(
+        len(panels), 1, squeeze=False, height_ratios=[len(p[2]) + 1 for p in panels]
+    )[:, 0]
+    for ax, (fac, outcome, unsorted, base) in zip(axes, panels, strict=True):
+        rows = sorted(unsorted, key=lambda r: (r["changes"], r["hi"] - r["lo"]))
+        y = np.arange(len(rows))
+        centre = base if base is not None else float(np.median([r["lo"] for r in rows]))
+        for yy, r in zip(y, rows, strict=True):
+            if r["changes"]:
+                ax.barh(yy, r["at_low"] - centre, left=centre, color="#4393c3")
+                ax.barh(yy, r["at_high"] - centre, left=centre, color="#d6604d")
+                for value, sites in r["changed_at"]:
+                    ax.plot([value], [yy], marker="D", color="black", ms=4)
+                    ha = "right" if value < centre else "left"
+                    ax.text(value, yy + 0.28, f" {sites} ", ha=ha, fontsize=5.5)
+            else:
+                ax.barh(
+                    yy,
+                    r["hi"] - r["lo"],
+                    left=r["lo"],
+                    color="#d9d9d9",
+                    hatch="///",
+                    edgecolor="#969696",
+                )
+                ax.text(
+                    r["hi"],
+                    yy,
+                    f"  {t('plan_unchanged', lang)}",
+                    va="center",
+                    fontsize=6,
+                    color="#636363",
+                )
+        ax.axvline(centre, color="black", lw=1)
+        ax.set_yticks(y, [r["label"] for r in rows], fontsize=7)
+        ax.set_xlabel(column_label(outcome, lang), fontsize=8)
+        ax.xaxis.set_major_formatter(
+            _THOUSANDS if "ils" in outcome else FuncFormatter(lambda x, _pos: f"{x:.2f}")
+        )
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_title(f"{t('chart_tornado', lang)}: {t(fac.value, lang)}", fontsize=9)
         ax.legend(
             handles=[
                 Patch(color="#4393c3", label=t("low_value", lang)),
                 Patch(color="#d6604d", label=t("high_value", lang)),
+                Line2D(
+                    [], [], marker="D", color="black", ls="", label=t("plan_changes_here", lang)
+                ),
+                Patch(
+                    facecolor="#d9d9d9",
+                    hatch="///",
+                    edgecolor="#969696",
+                    label=t("plan_unchanged", lang),
+                ),
             ],
-            fontsize=7,
+            fontsize=6,
             loc="lower right",
         )
-    facs = table["facility"].astype(str) if "facility" in table.columns else None
-    shown = "waste_station" if facs is None or (facs == "waste_station").any() else facs.iloc[0]
-    title = t("chart_tornado", lang)
-    if shown in {f.value for f in Facility}:
-        title += f": {t(shown, lang)}"
-    ax.set_title(title, fontsize=10)
     return fig
 
 

@@ -123,6 +123,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "rank_of": ("{rank} of {n}", "{rank} מתוך {n}"),
     "score": ("Score", "ציון"),
     "excluded": ("excluded", "נפסל"),
+    "not_ranked": ("not ranked (see the notes)", "לא דורג (ראו הערות)"),
     "reason": ("Reason", "סיבה"),
     "member": ("member", "חברה באשכול"),
     "neighbour": ("neighbour (not a member)", "שכנה (לא חברה באשכול)"),
@@ -180,6 +181,69 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_driver_distance": ("driver distance", "מרחק נהגים"),
     "col_access": ("road access", "נגישות לכביש"),
     "contrib": ("Contribution: {criterion}", "תרומה: {criterion}"),
+    # headline figures of a chosen plan
+    "h_no_plan": ("No plan", "אין תוכנית"),
+    "h_sites": ("Recommended site(s)", "האתרים המומלצים"),
+    "h_score": ("Weighted score (anchored criteria)", "ציון משוקלל (קריטריונים מעוגנים)"),
+    "h_fixed": ("Lots + driver travel", "חניונים ונסיעת נהגים"),
+    "h_collection": ("Collection haul to the station", "הובלת איסוף לתחנה"),
+    "h_transfer": ("Transfer leg to the plant", "הובלת העברה למפעל"),
+    "h_handling": ("Station handling", "טיפול בתחנה"),
+    "h_total": ("Total with the station", "סך הכול עם התחנה"),
+    "h_today": ("Today (direct haul)", "היום (הובלה ישירה)"),
+    "h_saving": ("Saving against today", "חיסכון לעומת היום"),
+    "h_break_even": (
+        "Break-even station handling cost",
+        "עלות טיפול בתחנה שבה אין חיסכון",
+    ),
+    "h_driver": ("Driver travel", "נסיעת נהגים"),
+    "h_per_truck": ("per truck", "למשאית"),
+    "h_lot_load": (
+        "Lot {site}: {load} trucks, {spaces} spaces of {cap}",
+        "חניון {site}: {load} משאיות, {spaces} מקומות מתוך {cap}",
+    ),
+    "h_coverage": ("Demand within {t} min (the plan)", "ביקוש בטווח {t} דק׳ (התוכנית)"),
+    "h_worst": ("Worst authority's mean time", "הזמן הממוצע ברשות המרוחקת ביותר"),
+    "h_stays": (
+        "The recommended plan stays optimal in {p} of the weight draws",
+        "התוכנית המומלצת נשארת מיטבית ב-{p} מהגרלות המשקלות",
+    ),
+    "unit_ils_t": ("ILS/t", "₪ לטון"),
+    "col_plan_value": ("Best plan with this site", "התוכנית הטובה ביותר עם אתר זה"),
+    "col_plan_gap": ("Below the recommended plan", "פער מהתוכנית המומלצת"),
+    "col_plan_gap_ils_per_year": (
+        "Below the recommended plan, ILS/yr equivalent",
+        "פער מהתוכנית המומלצת, ₪ לשנה (שווה ערך)",
+    ),
+    "col_plan_sites": ("Best plan containing this site", "התוכנית הטובה ביותר הכוללת אתר זה"),
+    "col_p_in_plan": (
+        "Share of weight draws with this site in the optimal plan",
+        "שיעור הגרלות המשקלות שבהן האתר בתוכנית המיטבית",
+    ),
+    "chart_plan_gap": (
+        "How far each site's best plan is from the recommended plan",
+        "המרחק של התוכנית הטובה ביותר של כל אתר מהתוכנית המומלצת",
+    ),
+    "chart_in_plan": ("Stability of the plan under the weights", "יציבות התוכנית מול המשקלות"),
+    "plan_changes_here": ("plan changes", "התוכנית משתנה"),
+    "plan_unchanged": ("plan unchanged", "התוכנית אינה משתנה"),
+    "recommended_plan": ("Recommended plan", "התוכנית המומלצת"),
+    "trade_offs": ("What the weights imply", "מה המשקלות אומרים"),
+    "to_nuisance_100m": (
+        "the committee pays up to {x} {unit} to move a site 100 m further from homes "
+        "(between {a} m and {b} m)",
+        "הוועדה משלמת עד {x} {unit} כדי להרחיק אתר ב-100 מ׳ נוספים ממגורים (בין {a} ל-{b} מ׳)",
+    ),
+    "to_equity_1min": (
+        "the committee pays up to {x} {unit} for 1 minute less of the average authority's "
+        "mean travel time",
+        "הוועדה משלמת עד {x} {unit} עבור דקה אחת פחות בזמן הנסיעה הממוצע של הרשות הממוצעת",
+    ),
+    "to_coverage_1pct": (
+        "the committee pays up to {x} {unit} for 1 % more of the demand within {t} min",
+        "הוועדה משלמת עד {x} {unit} עבור 1% נוסף מהביקוש בטווח {t} דק׳",
+    ),
+    "unit_km_more": ("km more mean driver distance", "ק״מ נוספים במרחק הנהג הממוצע"),
     # report and charts
     "report_title": ("Siting report", "דוח איתור אתרים"),
     "summary": ("Summary", "תקציר"),
@@ -260,8 +324,10 @@ def fmt_value(column: str, value: Any) -> str:  # noqa: PLR0911 (one return per 
         return str(value)
     if not math.isfinite(x):
         return "–"
-    if column.endswith("_share") or column in {"p_first", "coverage_share"}:
+    if column.endswith("_share") or column in {"p_first", "p_in_plan", "coverage_share"}:
         return f"{100 * x:.0f}%"
+    if column == "plan_gap":
+        return fmt_number(x, 2)
     if column.startswith("contrib_") or column == "score":
         return fmt_number(x, 1)
     if "minutes" in column or column.endswith("_min"):

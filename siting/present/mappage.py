@@ -22,6 +22,7 @@ from folium.template import Template
 
 from siting.facility import spec
 from siting.layers import Facility
+from siting.present.headline import headline_lines
 from siting.present.i18n import Lang, cost_model_text, fmt_number, t
 
 if TYPE_CHECKING:
@@ -305,14 +306,10 @@ def _locality_radius(residents: float) -> float:
 
 # ------------------------------------------------------------------ static panels
 def _objective_line(result: RunResult, fac: Facility, lang: Lang) -> str:
+    """The chosen plan's headline figures (escaped HTML, one line each)."""
     res = result.results[fac]
-    if fac is Facility.WASTE_STATION:
-        parts = [f"{fmt_number(res.objective)} {_e(t('unit_tkm_year', lang))}"]
-        cost = res.extra.get("cost_ils_per_year")
-        if cost is not None:
-            parts.append(f"{fmt_number(cost)} {_e(t('unit_ils_year', lang))}")
-        return "; ".join(parts)
-    return f"{fmt_number(res.objective)} {_e(t('unit_truck_km_day', lang))}"
+    lines = headline_lines(res, lang, threshold_min=spec(fac).threshold_min(result.scenario))
+    return "<br>".join(_e(x) for x in lines[1:])
 
 
 def _title_block(result: RunResult, lang: Lang, date: str) -> str:
@@ -327,10 +324,10 @@ def _title_block(result: RunResult, lang: Lang, date: str) -> str:
     model = _e(_cm_text(result, lang))
     rows.append(f"<div>{_e(t('cost_model', lang))}: <bdi>{model}</bdi></div><ul>")
     for fac, res in result.results.items():
-        chosen = ", ".join(str(c) for c in res.chosen)
+        chosen = ", ".join(str(c) for c in res.chosen) or t("h_no_plan", lang)
         rows.append(
-            f"<li>{_svg(fac, 14)} {_e(t(fac.value, lang))}: <b>{_e(chosen)}</b> — "
-            f"{_objective_line(result, fac, lang)}</li>"
+            f"<li>{_svg(fac, 14)} {_e(t(fac.value, lang))}: <b>{_e(chosen)}</b><br>"
+            f"<small>{_objective_line(result, fac, lang)}</small></li>"
         )
     rows.append("</ul>")
     notes = "".join(f'<li dir="auto">{_e(n)}</li>' for n in result.notes)

@@ -51,6 +51,7 @@ from branca.element import Element
 from folium.plugins import Fullscreen
 
 from siting.costs import metric_points
+from siting.decide.scoring import rank_interval_columns
 from siting.facility import spec
 from siting.layers import METRIC_CRS, POLYGONAL, WGS84, Facility
 from siting.present.assets import ASSETS, inline_assets
@@ -103,23 +104,24 @@ _NOT_ROWS = frozenset(
         "chosen",
         "rank",
         "score",
-        "rank_p05",
-        "rank_p95",
+        "plan_value",
+        "unreachable_from",
     }
 )
 # Preferred order of the rows; other columns follow in the ranking's order.
 _ROW_ORDER = (
-    "haul_tkm_per_year",
-    "haul_cost_ils_per_year",
+    "plan_sites",
+    "plan_gap_ils_per_year",
+    "plan_gap",
+    "p_in_plan",
+    "total_cost_ils_per_year",
     "saving_ils_per_year",
-    "truck_km_per_day",
+    "mean_driver_km",
     "coverage_share",
     "residents_within",
-    "mean_minutes",
     "worst_authority_minutes",
-    "p_first",
-    "area_m2",
     "nearest_built_up_m",
+    "area_m2",
     "authority_id",
 )
 
@@ -288,8 +290,11 @@ def _candidate_rows(
     threshold: float,
     names: Mapping[str, Mapping[str, str]],
 ) -> list[list[str]]:
-    rows = [[t("score", lang), fmt_value("score", r.get("score"))]]
-    lo, hi = r.get("rank_p05"), r.get("rank_p95")
+    rows = []
+    if not _missing(r.get("score")):
+        rows.append([t("score", lang), fmt_value("score", r.get("score"))])
+    lo_col, hi_col = rank_interval_columns(list(r))
+    lo, hi = r.get(lo_col) if lo_col else None, r.get(hi_col) if hi_col else None
     if lo is not None and hi is not None and not _missing(lo) and not _missing(hi):
         rows.append([column_label("rank_interval", lang), f"{int(lo)}–{int(hi)}"])
     for col in columns:
@@ -313,10 +318,15 @@ def _candidate_rows(
 def _row_columns(ranking: pd.DataFrame) -> list[str]:
     cols = [c for c in _ROW_ORDER if c in ranking.columns or c == "residents_within"]
     contrib = [c for c in ranking.columns if c.startswith("contrib_")]
+    interval = set(rank_interval_columns(list(ranking.columns))) - {None}
     rest = [
         c
         for c in ranking.columns
-        if c not in _NOT_ROWS and c not in cols and c not in contrib and not c.startswith("_")
+        if c not in _NOT_ROWS
+        and c not in cols
+        and c not in contrib
+        and c not in interval
+        and not c.startswith("_")
     ]
     return cols + contrib + rest
 
@@ -352,7 +362,10 @@ def _candidate_layers(
         within = _residents_within(result, threshold)
         rk["residents_within"] = rk["site_id"].map(within)
         columns = _row_columns(rk)
-        eligible = rk.loc[~rk["excluded"].astype(bool), "score"].astype(float)
+        # colour by the score of the best plan containing the site (or by its gap from
+        # the recommended plan when the objective has no score)
+        rk["_colour"] = rk["score"] if rk["score"].notna().any() else -rk["plan_gap"]
+        eligible = rk.loc[rk["rank"].notna(), "_colour"].astype(float)
         lo = float(eligible.min()) if len(eligible) else 0.0
         hi = float(eligible.max()) if len(eligible) else 1.0
         n_ranked = int(rk["rank"].notna().sum())
@@ -362,10 +375,10 @@ def _candidate_layers(
             sid = r["site_id"]
             excluded = bool(r["excluded"])
             sub = t(fac.value, lang) + (f" — {t('chosen', lang)} ✓" if sid in chosen else "")
-            if excluded:
-                reason = _text(r.get("exclusion_reason"))
+            if excluded or _missing(r.get("rank")):
+                reason = _text(r.get("exclusion_reason")) or t("not_ranked", lang)
                 card = _card(_site_title(sid, None, lang), sub, [[t("reason", lang), reason]])
-                tip = _card(f"{sid}: {t('excluded', lang)}", reason)
+                tip = _card(f"{sid}: {t('excluded', lang) if excluded else reason}", reason)
                 fill, opacity = EXCLUDED_GREY, 0.35
             else:
                 rank = int(r["rank"])
@@ -374,11 +387,13 @@ def _candidate_layers(
                     *_candidate_rows(r, columns, lang, threshold, names),
                 ]
                 card = _card(_site_title(sid, rank, lang), sub, rows)
-                tip = _card(
-                    f"{sid} · {t('rank', lang)} {rank} · {t('score', lang)} "
-                    f"{fmt_value('score', r['score'])}"
+                shown = (
+                    f" · {t('score', lang)} {fmt_value('score', r['score'])}"
+                    if not _missing(r.get("score"))
+                    else ""
                 )
-                fill = _ramp(_norm(float(r["score"]), lo, hi), SCORE_STOPS)
+                tip = _card(f"{sid} · {t('rank', lang)} {rank}{shown}")
+                fill = _ramp(_norm(float(r["_colour"]), lo, hi), SCORE_STOPS)
                 opacity = 0.6
             fac_cards[sid] = card
             feats.append(

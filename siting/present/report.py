@@ -14,12 +14,12 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from siting import __version__
 from siting.facility import spec
 from siting.layers import Facility
+from siting.present.headline import headline_lines
 from siting.present.i18n import Lang, column_label, cost_model_text, fmt_number, fmt_value, t
 
 if TYPE_CHECKING:
@@ -29,14 +29,15 @@ __all__ = ["build_report", "comparison_page", "report_columns"]
 
 # columns shown in the ranking table when present, in this order
 TABLE_COLUMNS = (
-    "haul_tkm_per_year",
-    "haul_cost_ils_per_year",
+    "plan_sites",
+    "plan_gap",
+    "plan_gap_ils_per_year",
+    "p_in_plan",
+    "total_cost_ils_per_year",
     "saving_ils_per_year",
-    "truck_km_per_day",
+    "mean_driver_km",
     "coverage_share",
-    "mean_minutes",
     "worst_authority_minutes",
-    "p_first",
 )
 
 CHART_TITLES = {
@@ -80,7 +81,7 @@ def _threshold(result: RunResult, fac: Facility) -> float:
 
 def _ranking_table(result: RunResult, fac: Facility, lang: Lang, top_n: int) -> str:
     res = result.results[fac]
-    rk = res.ranking[~res.ranking["excluded"].astype(bool)].sort_values("rank").head(top_n)
+    rk = res.ranking[res.ranking["rank"].notna()].sort_values("rank").head(top_n)
     cols = report_columns(res.ranking)
     tmin = fmt_number(_threshold(result, fac))
     head = (
@@ -113,23 +114,43 @@ def _ranking_table(result: RunResult, fac: Facility, lang: Lang, top_n: int) -> 
 def _summary(result: RunResult, lang: Lang) -> str:
     rows = []
     for fac, res in result.results.items():
-        chosen = ", ".join(str(c) for c in res.chosen)
-        if fac is Facility.WASTE_STATION:
-            obj = f"{fmt_number(res.objective)} {t('unit_tkm_year', lang)}"
-            cost = res.extra.get("cost_ils_per_year")
-            if cost is not None and np.isfinite(cost):
-                obj += f"; {fmt_number(cost)} {t('unit_ils_year', lang)}"
-        else:
-            obj = f"{fmt_number(res.objective)} {t('unit_truck_km_day', lang)}"
+        lines = headline_lines(res, lang, threshold_min=_threshold(result, fac))
+        chosen = ", ".join(str(c) for c in res.chosen) or t("h_no_plan", lang)
+        figures = "<br>".join(_e(x) for x in lines[1:])
         rows.append(
             f'<tr><td class="id">{_e(t(fac.value, lang))}</td><td class="id"><b>'
-            f'{_e(chosen)}</b></td><td>{_e(obj)}</td><td class="id">{_e(res.solver)}</td></tr>'
+            f'{_e(chosen)}</b></td><td class="id">{figures}</td>'
+            f'<td class="id">{_e(res.solver)}</td></tr>'
         )
     head = (
         f'<tr><th class="id"></th><th class="id">{_e(t("chosen", lang))}</th>'
-        f'<th>{_e(t("objective", lang))}</th><th class="id">{_e(t("solver", lang))}</th></tr>'
+        f'<th class="id">{_e(t("recommended_plan", lang))}</th>'
+        f'<th class="id">{_e(t("solver", lang))}</th></tr>'
     )
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f"<table>{head}{''.join(rows)}</table>{_trade_offs(result, lang)}"
+
+
+def _trade_offs(result: RunResult, lang: Lang) -> str:
+    """The trade-offs the weights imply, in plain words (station with a cost weight)."""
+    items = []
+    for fac, res in result.results.items():
+        for x in res.extra.get("trade_offs", []):
+            money = x["unit"] == "ILS/yr"
+            unit = t("unit_ils_year" if money else "unit_km_more", lang)
+            value = fmt_number(x["value"]) if money else fmt_number(x["value"], 2)
+            text = t(
+                f"to_{x['kind']}",
+                lang,
+                x=value,
+                unit=unit,
+                a=fmt_number(x.get("from_m")),
+                b=fmt_number(x.get("to_m")),
+                t=fmt_number(x.get("threshold_min")),
+            )
+            items.append(f"<li>{_e(t(fac.value, lang))}: {_e(text)}</li>")
+    if not items:
+        return ""
+    return f"<h3>{_e(t('trade_offs', lang))}</h3><ul>{''.join(items)}</ul>"
 
 
 def build_report(
