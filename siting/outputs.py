@@ -16,21 +16,35 @@ file                          what
                               ``candidates_<facility>``, ``localities``, ``chosen_sites``,
                               ``assignments``, ``authorities``, ``coverage``,
                               ``exclusions`` (when present)
-``manifest.json``             inputs with hashes, parameters, cost model, versions, outputs
+``manifest.json``             inputs with hashes, parameters, cost model, versions, outputs;
+                              byte-identical when the same inputs are run again
+``timings.json``              when the run was made and how long it took (``created_utc``,
+                              ``run_seconds``, per facility ``solve_seconds``): the only
+                              file that differs between two runs of the same inputs
+``.siting-output.json``       the marker: this folder is a siting output (:data:`MARKER`)
 ============================  =========================================================
 
-Everything is written into a temporary sibling folder first; only when all are
-written is it renamed into place, so a failed run never leaves partial files
-(and an existing result is replaced only by a complete one).
+Output folders are owned: a run writes only into a new or empty folder or a previous
+siting output (:func:`check_output_folder`); anything else is refused and left as it
+was.  Everything is written into a temporary sibling folder first; only when all are
+written is it renamed into place, so a failed run never leaves partial files (and an
+existing result is replaced only by a complete one).
+
+CSV text cells that a spreadsheet would read as a formula (leading ``=``, ``+``, ``-``,
+``@``, tab or carriage return) are prefixed with ``'`` (OWASP "CSV injection");
+numbers are written as numbers.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import platform
+import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -43,6 +57,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from siting.errors import SitingError
 from siting.layers import METRIC_CRS, WGS84
 from siting.params import sources_table
 from siting.present.i18n import Lang
@@ -51,11 +66,19 @@ if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
 
 __all__ = [
+    "MARKER",
+    "OutputFolderError",
     "atomic_dir",
+    "check_output_folder",
+    "csv_safe",
+    "csv_text",
     "manifest",
     "read_ranking",
+    "remove_stale",
     "result_layers",
+    "safe_name",
     "sha256_file",
+    "timings",
     "versions",
     "write_outputs",
 ]
@@ -84,31 +107,231 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-@contextlib.contextmanager
-def atomic_dir(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``target`` only if the block succeeds."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; outputs are meant to be shared
+#: The marker file written into every output folder: a folder holding it is a previous
+#: ``siting`` output that a new run may replace.  It lists the files the run wrote, so a
+#: folder where someone has since added their own files is refused (unless ``force``).
+MARKER = ".siting-output.json"
+
+_TMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-[A-Za-z0-9_]+$")
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def safe_name(name: str, *, default: str = "run") -> str:
+    """One safe path component from a name taken from a scenario file.
+
+    Separators, ``..``, drive letters and control characters cannot survive, so
+    ``"../../victim"`` becomes ``"victim"`` and ``"/etc"`` becomes ``"etc"``; an empty
+    result is ``default``.
+
+    Examples
+    --------
+    >>> safe_name("../../victim"), safe_name("/abs/path"), safe_name("Mishor HaHof 2030")
+    ('victim', 'abs-path', 'Mishor-HaHof-2030')
+    >>> safe_name("..")
+    'run'
+    """
+    parts = [p for p in re.split(r"[\\/]+", str(name)) if p not in ("", ".", "..")]
+    text = _UNSAFE.sub("-", "-".join(parts)).strip(".-")[:100].strip(".-")
+    return text or default
+
+
+class OutputFolderError(SitingError):
+    """The output folder is not one a run may write into (it is not empty, new or ours)."""
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _ours(folder: Path) -> bool:
+    """A temporary or retired folder this package made (holds the marker, or nothing)."""
+    try:
+        entries = [e.name for e in os.scandir(folder)]
+    except OSError:
+        return False
+    return not entries or MARKER in entries
+
+
+def remove_stale(parent: Path, name: str) -> list[Path]:
+    """Remove temporary/retired folders of ``name`` in ``parent`` whose owner process is dead."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for e in entries:
+        m = _TMP.match(e.name)
+        if not m or m["name"] != name or not e.is_dir(follow_symlinks=False):
+            continue
+        if _pid_alive(int(m["pid"])) or not _ours(Path(e.path)):
+            continue
+        shutil.rmtree(e.path, ignore_errors=True)
+        removed.append(Path(e.path))
+    return removed
+
+
+def check_output_folder(target: str | Path, *, force: bool = False) -> Path:
+    """The output folder as an absolute path, if a run may write it; else an error saying why.
+
+    A run may write a folder that does not exist, an empty folder, or a previous
+    ``siting`` output (it holds :data:`MARKER`) with no files but the ones that run
+    wrote; ``force`` also replaces a previous output with files added since.  Anything
+    else (a user's folder, a file, a symbolic link, the current folder or one of its
+    parents, the home or root folder) is refused.
+
+    Raises
+    ------
+    OutputFolderError
+    """
+    raw = str(target)
+    if not raw.strip():
+        raise OutputFolderError("output folder: an empty path was given; name a folder")
+    path = Path(os.path.abspath(os.path.expanduser(raw)))
+    cwd = Path.cwd().resolve()
+    home = Path.home().resolve()
+    real = path.resolve()
+    if real == Path(real.anchor) or real == home:
+        raise OutputFolderError(f"output folder {raw}: refusing the root or home folder")
+    if real == cwd or real in cwd.parents:
+        raise OutputFolderError(
+            f"output folder {raw}: is the current folder (or contains it); name a new "
+            "sub-folder, e.g. --out maps/my-run"
+        )
+    if path.is_symlink():
+        raise OutputFolderError(f"output folder {raw}: is a symbolic link; give a real folder")
+    if not path.exists():
+        return path
+    if not path.is_dir():
+        raise OutputFolderError(
+            f"output folder {raw}: exists and is a file, not a folder; nothing was changed"
+        )
+    try:
+        entries = sorted(e.name for e in os.scandir(path))
+    except OSError as err:
+        raise OutputFolderError(f"output folder {raw}: cannot be read ({err.strerror})") from None
+    if not entries:
+        return path
+    if MARKER not in entries:
+        shown = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
+        raise OutputFolderError(
+            f"output folder {raw}: is not empty and is not a siting output (it holds {shown}); "
+            "a run writes only into a new or empty folder or a previous siting output — "
+            "name another folder"
+        )
+    listed = _marker_files(path / MARKER)
+    extra = sorted(set(entries) - listed - {MARKER}) if listed is not None else entries
+    if extra and not force:
+        shown = ", ".join(extra[:3]) + (", …" if len(extra) > 3 else "")
+        raise OutputFolderError(
+            f"output folder {raw}: is a previous siting output but also holds files that run "
+            f"did not write ({shown}); move them away, or give --force to replace the folder "
+            "with everything in it"
+        )
+    return path
+
+
+def _marker_files(path: Path) -> set[str] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        files = data["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return {str(f) for f in files} if isinstance(files, list) else None
+
+
+def _marker_text(names: list[str]) -> str:
+    body = {
+        "what": "a siting output folder; a new siting run may replace it (see README, Outputs)",
+        "files": sorted({*names, MARKER}),
+    }
+    return json.dumps(body, indent=2) + "\n"
+
+
+def _make_parents(parent: Path) -> list[Path]:
+    """Create ``parent`` and its missing ancestors; return the ones created (deepest last)."""
+    made: list[Path] = []
+    for p in reversed([parent, *parent.parents]):
+        if not p.exists():
+            try:
+                p.mkdir()
+            except FileExistsError:
+                continue
+            made.append(p)
+    return made
+
+
+def _remove_made(made: list[Path]) -> None:
+    for p in reversed(made):
+        with contextlib.suppress(OSError):
+            p.rmdir()
+
+
+def _retire(target: Path) -> Path | None:
+    """Move the current ``target`` aside (for deletion); ``None`` if it vanished meanwhile."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
         target.rename(old)
+    except FileNotFoundError:
+        return None
+    return old
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``target`` only if the block succeeds.
+
+    ``target`` must be a folder a run may write (:func:`check_output_folder`). The
+    temporary folder ``.<name>.tmp-<pid>-<random>`` sits beside it and is removed on any
+    error (Ctrl-C included); ones left by a killed run are removed by the next run. The
+    swap is a rename: concurrent writers of one folder each leave a complete output and
+    the last one to finish wins. Every file the block writes is listed in the marker.
+    """
+    path = check_output_folder(target, force=force)
+    made = _make_parents(path.parent)
+    remove_stale(path.parent, path.name)
     try:
-        tmp.rename(target)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.parent))
     except BaseException:
-        if old is not None:
-            old.rename(target)
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_made(made)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    try:
+        (tmp / MARKER).write_text(_marker_text([]), encoding="utf-8")
+        tmp.chmod(0o755)  # mkdtemp makes it private; outputs are meant to be shared
+        yield tmp
+        names = sorted(e.name for e in os.scandir(tmp))
+        (tmp / MARKER).write_text(_marker_text(names), encoding="utf-8")
+        check_output_folder(path, force=force)  # still ours just before the swap
+        retired: list[Path] = []
+        for _ in range(1000):
+            try:
+                tmp.rename(path)
+                break
+            except OSError as err:
+                if err.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not path.is_dir():
+                    raise
+                if not _ours(path):
+                    check_output_folder(path, force=force)
+                old = _retire(path)
+                if old is not None:
+                    retired.append(old)
+        else:
+            raise OutputFolderError(f"output folder {target}: could not be replaced")
+        for old in retired:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_made(made)
+        raise
 
 
 def versions() -> dict[str, str]:
@@ -137,6 +360,21 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: Columns of ``solution.geojson`` and the ``chosen_sites`` layer (besides the geometry).
+SOLUTION_COLUMNS = (
+    "facility",
+    "site_id",
+    "rank",
+    "score",
+    "objective_unit",
+    "load",
+    "coverage_share",
+    "worst_authority_minutes",
+    "cost_model",
+    "approximate",
+)
+
+
 def _solution_layer(result: RunResult) -> gpd.GeoDataFrame:
     cand = result.candidates.set_index("id")
     rows = []
@@ -160,6 +398,11 @@ def _solution_layer(result: RunResult) -> gpd.GeoDataFrame:
                     "geometry": cand.geometry.loc[sid].centroid,
                 }
             )
+    if not rows:  # no facility has a plan: an empty layer with the same columns
+        return gpd.GeoDataFrame(
+            {c: pd.Series(dtype=object) for c in SOLUTION_COLUMNS},
+            geometry=gpd.GeoSeries([], crs=result.candidates.crs),
+        ).to_crs(WGS84)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=result.candidates.crs).to_crs(WGS84)
 
 
@@ -192,7 +435,6 @@ def manifest(
             "scenario_file": s.scenario_file,
             "scenario_text": s.scenario_text or None,
             "region": result.region.name,
-            "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "run_date": run_date(),
             "cost_model": {
                 "name": result.costs.model,
@@ -211,7 +453,7 @@ def manifest(
                     "objective_unit": r.objective_unit,
                     "solver": r.solver,
                     "proven_optimal": r.proven_optimal,
-                    **r.extra,
+                    **{k: v for k, v in r.extra.items() if k not in TIMING_KEYS},
                 }
                 for f, r in result.results.items()
             },
@@ -219,7 +461,26 @@ def manifest(
             **(extra or {}),
             "versions": versions(),
             "outputs": {name: sha256_file(p) for name, p in sorted(files.items())},
+        }
+    )
+
+
+#: Fields of a facility's result that measure time, kept out of ``manifest.json``.
+TIMING_KEYS = frozenset({"solve_seconds"})
+
+
+def timings(result: RunResult) -> dict[str, Any]:
+    """What differs between two runs of the same inputs: when, and how long (``timings.json``)."""
+    return _jsonable(
+        {
+            "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "run_seconds": round(result.seconds, 3),
+            "solve_seconds": {
+                f.value: r.extra[k]
+                for f, r in result.results.items()
+                for k in TIMING_KEYS
+                if k in r.extra
+            },
         }
     )
 
@@ -327,7 +588,14 @@ def result_layers(
                 )
     layers["localities"] = loc
     layers["chosen_sites"] = _solution_layer(result).to_crs(METRIC_CRS)
-    layers["assignments"] = gpd.GeoDataFrame(lines, geometry="geometry", crs=METRIC_CRS)
+    layers["assignments"] = (
+        gpd.GeoDataFrame(lines, geometry="geometry", crs=METRIC_CRS)
+        if lines
+        else gpd.GeoDataFrame(
+            {c: pd.Series(dtype=object) for c in ("facility", "locality_id", "site_id")},
+            geometry=gpd.GeoSeries([], crs=METRIC_CRS),
+        )
+    )
     auth = result.region.authorities.to_crs(METRIC_CRS).copy()
     tpd = loc.groupby(loc["authority_id"].astype(int))["tonnes_per_day"].sum()
     auth["tonnes_per_day"] = auth["id"].astype(int).map(tpd).to_numpy()
@@ -365,6 +633,39 @@ def _sensitivity(result: RunResult) -> pd.DataFrame | None:
     return table if isinstance(table, pd.DataFrame) else None
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text cells a spreadsheet would run as a formula prefixed by ``'``.
+
+    OWASP's advice against CSV injection: a text cell starting with ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return is written as ``'=…``.  Numeric columns are untouched,
+    so a negative saving stays the number ``-12.5``.
+
+    Examples
+    --------
+    >>> csv_safe(pd.DataFrame({"id": ["=1+1", "A1"], "x": [-1.5, 2.0]})).values.tolist()
+    [["'=1+1", -1.5], ['A1', 2.0]]
+    """
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            out[col] = s.map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    out.columns = [
+        "'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns
+    ]
+    return out
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as the package writes CSV: spreadsheet-safe, 6 significant digits, ``\\n``."""
+    return str(csv_safe(frame).to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+
+
 def write_outputs(
     result: RunResult,
     out_dir: str | Path,
@@ -374,6 +675,7 @@ def write_outputs(
     routes: gpd.GeoDataFrame | None = None,
     isochrones: gpd.GeoDataFrame | None = None,
     top_n: int = 10,
+    force: bool = False,
 ) -> dict[str, Path]:
     """Write every output of a run into ``out_dir`` atomically (table in the module docstring).
 
@@ -381,7 +683,8 @@ def write_outputs(
     ----------
     result : RunResult
     out_dir : str or Path
-        Replaced only when every file was written.
+        A new or empty folder, or a previous siting output (:func:`check_output_folder`);
+        replaced only when every file was written.
     lang : {"en", "he"}, optional
         Language of the map, the report and the charts (default: the scenario's ``lang``).
     self_contained : bool
@@ -391,6 +694,8 @@ def write_outputs(
         Road routes and drive-time polygons to draw (see :func:`siting.present.maps.build_map`).
     top_n : int
         Rows of the report's ranking table per facility.
+    force : bool
+        Also replace a previous siting output that holds files the run did not write.
 
     Returns
     -------
@@ -399,6 +704,8 @@ def write_outputs(
 
     Raises
     ------
+    OutputFolderError
+        When ``out_dir`` is not a folder a run may write (nothing is written).
     SitingError
         With ``self_contained`` when the map's scripts cannot be fetched (nothing is written).
     """
@@ -407,14 +714,14 @@ def write_outputs(
     from siting.present.report import build_report
 
     lang = Lang.parse(lang or getattr(result.scenario, "lang", None) or Lang.EN)
-    out_dir = Path(out_dir)
+    out_dir = check_output_folder(out_dir, force=force)  # refuse before any work
     date = maps.run_date()
     if self_contained:  # fail before anything is written if the scripts cannot be had
         from siting.present.assets import PACKAGES, fetch_package
 
         for pkg in PACKAGES:
             fetch_package(pkg)
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, force=force) as tmp:
         files: dict[str, Path] = {}
 
         def put(name: str, data: str | bytes) -> None:
@@ -432,15 +739,10 @@ def write_outputs(
 
             text = inline_assets(text)
         put("map.html", text)
-        ranking = result.ranking
-        ranking.to_csv(tmp / "ranking.csv", index=False, float_format="%.6g", lineterminator="\n")
-        files["ranking.csv"] = tmp / "ranking.csv"
+        put("ranking.csv", csv_text(result.ranking))
         sens = _sensitivity(result)
         if sens is not None:
-            sens.to_csv(
-                tmp / "sensitivity.csv", index=False, float_format="%.6g", lineterminator="\n"
-            )
-            files["sensitivity.csv"] = tmp / "sensitivity.csv"
+            put("sensitivity.csv", csv_text(sens))
         _solution_layer(result).to_file(tmp / "solution.geojson", driver="GeoJSON")
         files["solution.geojson"] = tmp / "solution.geojson"
         _write_gpkg(
@@ -471,7 +773,10 @@ def write_outputs(
             json.dumps(manifest(result, files, extra=extra), indent=2, ensure_ascii=False) + "\n",
             encoding="utf-8",
         )
-        names = [*files, "manifest.json"]
+        (tmp / "timings.json").write_text(
+            json.dumps(timings(result), indent=2) + "\n", encoding="utf-8"
+        )
+        names = [*files, "manifest.json", "timings.json", MARKER]
     return {n: out_dir / n for n in names}
 
 
