@@ -118,6 +118,9 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
 
     t0 = time.perf_counter()
     s = scenario
+    from siting.decide.checks import check_inputs
+
+    check_inputs(s)  # plausibility before optimisation: refuse implausible inputs by name
     bar = tqdm(
         total=2 + len(s.facilities), desc=s.name, unit="step", disable=not progress, leave=False
     )
