@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Annotated, Any  # noqa: E402
 
 import typer  # noqa: E402
 
-from siting.errors import ScenarioError, SitingError  # noqa: E402
+from siting.errors import InfeasibleError, ScenarioError, SitingError  # noqa: E402
 from siting.present.i18n import Lang  # noqa: E402
 
 if TYPE_CHECKING:
@@ -85,6 +85,7 @@ class _Loaded:
     out_dir: str | None
     lang: str
     self_contained: bool
+    source: str | None = None  # the scenario file, named in errors found while running
 
 
 def _load(path: Path | None) -> _Loaded:
@@ -97,7 +98,7 @@ def _load(path: Path | None) -> _Loaded:
 
     spec, scenario = load_and_build(path)
     o = spec.outputs
-    return _Loaded(scenario, o.dir, o.lang, o.self_contained)
+    return _Loaded(scenario, o.dir, o.lang, o.self_contained, str(path))
 
 
 def _slug(scenario: Scenario) -> str:
@@ -131,7 +132,12 @@ def _run_and_write(  # noqa: PLR0917
     from siting.outputs import check_output_folder, write_outputs
 
     check_output_folder(out, force=force)  # refuse a user's folder before the run, not after
-    result = run_scenario(loaded.scenario, progress=not quiet)
+    try:
+        result = run_scenario(loaded.scenario, progress=not quiet)
+    except SitingError as err:
+        if loaded.source is None:
+            raise
+        raise type(err)(f"{loaded.source}: {err}") if type(err) in _PLAIN else err from None
     files = write_outputs(
         result,
         out,
@@ -141,6 +147,9 @@ def _run_and_write(  # noqa: PLR0917
     )
     return result, files
 
+
+#: Error types whose message alone makes them (so the scenario file can be prefixed).
+_PLAIN = (SitingError, ScenarioError, InfeasibleError)
 
 _FORCE_HELP = (
     "Replace a previous siting output folder even if files were added to it since. "

@@ -41,7 +41,7 @@ from typing import Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from siting.errors import ScenarioError
+from siting.errors import LayerError, ScenarioError, SitingError
 from siting.params import (
     CandidateParams,
     CrowFlyParams,
@@ -313,10 +313,14 @@ def _format(errors: Any, text: str) -> list[str]:
     lines = []
     for e in errors:
         loc = tuple(p for p in e["loc"] if not str(p).startswith("function-after"))
+        msg = e["msg"].removeprefix("Value error, ")
+        if loc in (("weights",), ("weight_ranges",)):  # name the facility's table
+            fac, sep, rest = msg.partition(": ")
+            if sep and fac in ("waste_station", "truck_lot"):
+                loc, msg = (*loc, fac), rest
         key = ".".join(str(p) for p in loc) or "(file)"
         line = _line_of(text, loc)
         where = f" (line {line})" if line else ""
-        msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
         lines.append(f"{key}{where}: {msg}")
@@ -493,17 +497,31 @@ def build_scenario(
     if r.embedded:
         from siting.sources.embedded import default_region, embedded_data_dir
 
-        region = default_region(r.embedded)
+        try:
+            region = default_region(r.embedded)
+        except (SitingError, ValueError, KeyError) as err:
+            line = _line_of(text, ("region", "embedded"))
+            raise ScenarioError(
+                f"{source}: region.embedded{f' (line {line})' if line else ''}: {err}"
+            ) from None
         folder = embedded_data_dir() / r.embedded
         inputs += [str(folder / "authorities.csv"), str(folder / "localities.csv")]
     elif r.cluster:
         from siting.sources import region_from_cluster
 
-        region = region_from_cluster(
-            r.cluster,
-            data_dir=(base / r.data_dir) if r.data_dir else None,
-            neighbours=r.neighbours,
-        )
+        try:
+            region = region_from_cluster(
+                r.cluster,
+                data_dir=(base / r.data_dir) if r.data_dir else None,
+                neighbours=r.neighbours,
+            )
+        except LayerError:
+            raise
+        except SitingError as err:
+            line = _line_of(text, ("region", "cluster"))
+            raise ScenarioError(
+                f"{source}: region.cluster{f' (line {line})' if line else ''}: {err}"
+            ) from None
     else:
         auth = read_layer(base / str(r.authorities), "authorities")
         loc = read_layer(base / str(r.localities), "localities")
