@@ -58,14 +58,18 @@ def siting(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
     return Result(code, cap.out, cap.err)
 
 
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def make_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working folder (the current directory) inside ``tmp_path``."""
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     return work
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return make_sandbox(tmp_path, monkeypatch)
 
 
 def assert_refused(

@@ -9,7 +9,7 @@ check                              refused when
 demand                             the member localities' total waste (t/day), or for
                                    truck lots the trucks to park, is zero or not finite
                                    (sites would be chosen arbitrarily)
-Israel's extent                    a member locality or candidate lies outside the
+Israel's extent                    a member locality, candidate or exclusion lies outside the
                                    Israeli TM grid's extent of Israel
                                    (:data:`ISRAEL_ITM_BOUNDS`): a wrong CRS or unit
 candidates far from the region     a candidate plot is more than :data:`FAR_CANDIDATE_KM`
@@ -45,6 +45,7 @@ __all__ = [
     "ISRAEL_ITM_BOUNDS",
     "NO_DATA_WITHOUT_NETWORK",
     "check_costs",
+    "check_extent",
     "check_inputs",
 ]
 
@@ -71,15 +72,18 @@ def check_inputs(s: Scenario) -> None:
     """
     region = s.effective_region()
     loc = region.member_localities()
-    _check_extent(loc, "localities")
+    check_extent(loc, "localities")
     _check_demand(s, loc, region.authorities)
     if s.candidates is not None:
-        _check_extent(s.candidates, "candidates")
+        check_extent(s.candidates, "candidates")
         _check_candidate_distance(s.candidates, loc)
+    if s.exclusions is not None:
+        check_extent(s.exclusions, "exclusions")
     _check_weights(s)
 
 
-def _check_extent(gdf: object, layer: str) -> None:
+def check_extent(gdf: object, layer: str) -> None:
+    """Refuse a layer with features outside :data:`ISRAEL_ITM_BOUNDS` (names rows and CRS)."""
     import geopandas as gpd
 
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None or len(gdf) == 0:

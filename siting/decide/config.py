@@ -483,6 +483,7 @@ def build_scenario(
     ``text`` and ``source`` (the file's text and name) let a problem found only once
     the region is loaded — an authority id it does not have — name its key and line.
     """
+    from siting.decide.checks import check_extent
     from siting.decide.scenario import Scenario
     from siting.layers import (
         Region,
@@ -525,6 +526,8 @@ def build_scenario(
     else:
         auth = read_layer(base / str(r.authorities), "authorities")
         loc = read_layer(base / str(r.localities), "localities")
+        check_extent(auth, f"authorities' in '{r.authorities}")
+        check_extent(loc, f"localities' in '{r.localities}")
         region = Region(
             name=spec.name,
             authorities=auth,
@@ -560,12 +563,15 @@ def build_scenario(
     candidates = None
     if cs.source == "file":
         candidates = candidates_from_file(base / str(cs.file), layer=cs.layer)
+        check_extent(candidates, f"candidates' in '{cs.file}")
         inputs.append(str(base / str(cs.file)))
     exclusions = None
     if cs.exclusions:
         import pandas as pd
 
         frames = [exclusions_from_file(base / p) for p in cs.exclusions]
+        for p, f in zip(cs.exclusions, frames, strict=True):
+            check_extent(f, f"exclusions' in '{p}")
         exclusions = pd.concat([f.to_crs(frames[0].crs) for f in frames], ignore_index=True)
         inputs += [str(base / p) for p in cs.exclusions]
 
