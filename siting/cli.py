@@ -222,6 +222,12 @@ def run(  # noqa: PLR0917 (typer maps parameters to options)
 def _default_out(loaded: _Loaded) -> Path:
     """``[outputs] dir`` of the scenario file, else ``maps/<region>``."""
     if loaded.out_dir is not None:
+        if not loaded.out_dir.strip():
+            from siting.outputs import OutputFolderError
+
+            raise OutputFolderError(
+                f"{loaded.source}: outputs.dir: output folder: an empty path was given"
+            )
         return Path(loaded.out_dir)
     return Path("maps") / _slug(loaded.scenario)
 
@@ -258,6 +264,13 @@ def _read_manifest(path: Path) -> tuple[dict[str, object], dict[str, str]]:
             raise ScenarioError(
                 f"{path}: key '{key}' must be a {kind.__name__} (got {type(old[key]).__name__})"
             )
+    if isinstance(old.get("run_date"), str):
+        try:
+            datetime.strptime(old["run_date"], "%Y-%m-%d")
+        except ValueError:
+            raise ScenarioError(
+                f"{path}: key 'run_date' must be a date YYYY-MM-DD (got {old['run_date']!r})"
+            ) from None
     inputs = old.get("inputs") or []
     assert isinstance(inputs, list)
     for n, i in enumerate(inputs):

@@ -46,6 +46,7 @@ import platform
 import re
 import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -200,25 +201,48 @@ def check_output_folder(target: str | Path, *, force: bool = False) -> Path:
     cwd = Path.cwd().resolve()
     home = Path.home().resolve()
     real = path.resolve()
-    if real == Path(real.anchor) or real == home:
-        raise OutputFolderError(f"output folder {raw}: refusing the root or home folder")
     if real == cwd or real in cwd.parents:
         raise OutputFolderError(
             f"output folder {raw}: is the current folder (or contains it); name a new "
             "sub-folder, e.g. --out maps/my-run"
         )
-    if path.is_symlink():
+    if real == Path(real.anchor) or real == home:
+        raise OutputFolderError(f"output folder {raw}: refusing the root or home folder")
+    try:
+        mode: int | None = os.lstat(path).st_mode  # one look: another run may be swapping it
+    except FileNotFoundError:
+        mode = None
+    except NotADirectoryError:
+        mode = None
+    if mode is not None and stat.S_ISLNK(mode):
         raise OutputFolderError(f"output folder {raw}: is a symbolic link; give a real folder")
-    if not path.exists():
+    if mode is None:
+        ancestor = next(a for a in path.parents if a.exists() or a == Path(a.anchor))
+        if not ancestor.is_dir():
+            raise OutputFolderError(
+                f"output folder {raw}: {ancestor} is a file, so no folder can be made inside it"
+            )
         return path
-    if not path.is_dir():
+    if not stat.S_ISDIR(mode):
         raise OutputFolderError(
             f"output folder {raw}: exists and is a file, not a folder; nothing was changed"
         )
-    try:
-        entries = sorted(e.name for e in os.scandir(path))
-    except OSError as err:
-        raise OutputFolderError(f"output folder {raw}: cannot be read ({err.strerror})") from None
+    # another run may be swapping the folder right now: look again until two looks agree
+    for _ in range(50):
+        try:
+            entries = sorted(e.name for e in os.scandir(path))
+            listed = _marker_files(path / MARKER) if MARKER in entries else None
+            if sorted(e.name for e in os.scandir(path)) != entries:
+                continue
+        except FileNotFoundError:
+            if not path.exists():
+                return path
+            continue
+        except OSError as err:
+            raise OutputFolderError(
+                f"output folder {raw}: cannot be read ({err.strerror})"
+            ) from None
+        break
     if not entries:
         return path
     if MARKER not in entries:
@@ -228,7 +252,6 @@ def check_output_folder(target: str | Path, *, force: bool = False) -> Path:
             "a run writes only into a new or empty folder or a previous siting output — "
             "name another folder"
         )
-    listed = _marker_files(path / MARKER)
     extra = sorted(set(entries) - listed - {MARKER}) if listed is not None else entries
     if extra and not force:
         shown = ", ".join(extra[:3]) + (", …" if len(extra) > 3 else "")
@@ -241,9 +264,12 @@ def check_output_folder(target: str | Path, *, force: bool = False) -> Path:
 
 
 def _marker_files(path: Path) -> set[str] | None:
+    """The files a marker lists; ``None`` if it is unreadable (FileNotFoundError propagates)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         files = data["files"]
+    except FileNotFoundError:
+        raise
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return {str(f) for f in files} if isinstance(files, list) else None
@@ -317,8 +343,10 @@ def atomic_dir(target: str | Path, *, force: bool = False) -> Iterator[Path]:
                 tmp.rename(path)
                 break
             except OSError as err:
-                if err.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not path.is_dir():
+                if err.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                     raise
+                if not path.exists():  # another writer's folder was just moved aside
+                    continue
                 if not _ours(path):
                     check_output_folder(path, force=force)
                 old = _retire(path)
