@@ -110,6 +110,9 @@ def _slug(scenario: Scenario) -> str:
 
 def _echo_result(result: RunResult) -> None:
     for fac, res in result.results.items():
+        if not res.chosen:
+            typer.echo(f"{fac.value}: NO SITE CHOSEN (the notes below say why)")
+            continue
         chosen = ", ".join(str(c) for c in res.chosen)
         proven = "" if res.proven_optimal else ", NOT proven optimal"
         typer.echo(
