@@ -391,3 +391,50 @@ def test_bad_source_date_epoch(capsys, sandbox, monkeypatch, value):
     before = snapshot(sandbox.parent)
     r = siting(capsys, "run", "--out", "out", "-q")
     assert_refused(r, "SOURCE_DATE_EPOCH", before=before, root=sandbox.parent)
+
+
+# --------------------------------------------------------------------------- cost matrices
+
+
+def _matrix(km: list[list[float]], minutes: list[list[float]] | None = None):
+    import numpy as np
+
+    from siting.costs import CostMatrix
+
+    k = np.array(km, dtype=float)
+    return CostMatrix(
+        minutes=np.array(minutes if minutes is not None else km, dtype=float) * 1.2,
+        km=k,
+        origin_ids=np.arange(k.shape[0]),
+        destination_ids=np.arange(k.shape[1]),
+        model="test",
+        description="a test matrix",
+        approximate=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("km", "minutes", "needle"),
+    [
+        pytest.param([[1.0, float("nan")], [2.0, 3.0]], None, "NaN", id="nan"),
+        pytest.param([[1.0, -2.0], [2.0, 3.0]], None, "negative", id="negative"),
+        pytest.param(
+            [[float("inf")] * 2] * 2, None, "no candidate is reachable", id="none-reachable"
+        ),
+        pytest.param(
+            [[1.0, 2.0], [3.0, 4.0]], [[5.0, 5.0], [5.0, 5.0]], "same time", id="all-equal"
+        ),
+    ],
+)
+def test_implausible_cost_matrix_is_refused(km, minutes, needle):
+    from siting.decide.checks import check_costs
+    from siting.errors import SitingError
+
+    with pytest.raises(SitingError, match=needle):
+        check_costs(_matrix(km, minutes))
+
+
+def test_a_plausible_cost_matrix_passes():
+    from siting.decide.checks import check_costs
+
+    check_costs(_matrix([[1.0, 2.0], [3.0, float("inf")]]))  # one unreachable pair is a note

@@ -377,7 +377,7 @@ def _writer(args: tuple[str, int, int]) -> str:
 
 def test_concurrent_writers_of_one_folder(tmp_path):
     target = tmp_path / "out"
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ctx.Pool(6) as pool:
         failures = pool.map(_writer, [(str(target), i, 40) for i in range(6)])
     assert failures == [""] * 6
