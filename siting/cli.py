@@ -590,14 +590,16 @@ def main(argv: list[str] | None = None) -> None:
     try:
         signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
+        if hasattr(signal, "SIGHUP"):  # the terminal closed: clean up like SIGTERM
+            signal.signal(signal.SIGHUP, _interrupt)
     except ValueError:  # not the main thread (e.g. called from a test runner's worker)
         pass
     try:
         _check_environment()
         app(args=args, prog_name="siting")
     except (KeyboardInterrupt, _Interrupted) as err:
-        if isinstance(err, _Interrupted) and err.signum == signal.SIGTERM:
-            _quiet_exit("terminated", EXIT_TERMINATED)
+        if isinstance(err, _Interrupted) and err.signum != signal.SIGINT:
+            _quiet_exit("terminated", 128 + err.signum)
         _quiet_exit("interrupted", EXIT_INTERRUPTED)
     except SitingError as err:
         if debug:

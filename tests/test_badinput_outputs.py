@@ -348,6 +348,20 @@ def test_an_empty_folder_and_a_previous_output_are_written(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
 
 
+def test_force_replaces_a_previous_output_with_added_files(tmp_path):
+    out = tmp_path / "out"
+    with so.atomic_dir(out) as tmp:
+        (tmp / "map.html").write_text("1")
+    (out / "notes.txt").write_text("added by hand")
+    with pytest.raises(so.OutputFolderError, match=r"notes\.txt"), so.atomic_dir(out):
+        pass
+    assert (out / "notes.txt").exists()
+    with so.atomic_dir(out, force=True) as tmp:
+        (tmp / "map.html").write_text("2")
+    assert sorted(p.name for p in out.iterdir()) == sorted([so.MARKER, "map.html"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 def test_a_failed_write_removes_the_folders_it_made(tmp_path):
     target = tmp_path / "a" / "b" / "out"
 
