@@ -19,6 +19,17 @@ and :mod:`siting.weights` → :mod:`siting.locate` (location models) → :mod:`s
 differs between facility types; :mod:`siting.params` holds every sourced default.
 """
 
+import os as _os
+import signal as _signal
+import sys as _sys
+
+# Ctrl-C while the command line is still importing (before siting.cli installs its own
+# handler): one line and exit 130, never a traceback from deep inside an import.
+if _os.path.basename(_sys.argv[0] if _sys.argv else "") == "siting" and (
+    _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler
+):
+    _signal.signal(_signal.SIGINT, lambda *_: (_os.write(2, b"interrupted\n"), _os._exit(130)))
+
 import importlib as _importlib
 import logging as _logging
 

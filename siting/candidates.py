@@ -27,7 +27,9 @@ from scipy.spatial import cKDTree
 from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
+from siting.errors import ScenarioError
 from siting.layers import METRIC_CRS, POLYGONAL, Facility, Region
+from siting.params import limit
 
 __all__ = ["apply_constraints", "built_up_radius_m", "hex_grid", "hex_search"]
 
@@ -54,11 +56,21 @@ def hex_grid(area: Polygon, cell_m: float) -> gpd.GeoDataFrame:
     >>> len(g), round(float(g.area.iloc[0]))
     (105, 866025)
     """
-    if cell_m <= 0:
-        raise ValueError(f"cell_m must be > 0 (got {cell_m})")
+    if not (np.isfinite(cell_m) and cell_m > 0):
+        raise ValueError(f"cell_m must be a finite number > 0 (got {cell_m})")
     r = cell_m / np.sqrt(3.0)  # circumradius of a hexagon with flat-to-flat width cell_m
     dx, dy = 1.5 * r, cell_m
     minx, miny, maxx, maxy = area.bounds
+    # the grid's size before anything is allocated: a tiny cell would eat all memory
+    estimate = (np.floor((maxx - minx) / dx) + 2) * (np.floor((maxy - miny) / dy) + 2)
+    cap = limit("SITING_MAX_CELLS")
+    if not estimate <= cap:
+        raise ScenarioError(
+            f"candidates.cell_m = {cell_m:g} m gives about {estimate:,.0f} hexagonal cells over "
+            f"the search area's {(maxx - minx) / 1000:,.1f} × {(maxy - miny) / 1000:,.1f} km "
+            f"extent, over the limit of {cap:,}; use a larger cell_m, or set SITING_MAX_CELLS "
+            "to raise the limit"
+        )
     cols = np.arange(minx, maxx + dx, dx)
     centres = []
     for i, x in enumerate(cols):

@@ -6,24 +6,37 @@ Exit codes
 1  a siting error in the inputs or the model — one line naming the file, key, layer, row
    or field; the traceback only with ``--debug``;
 2  a usage error (unknown option, missing argument);
-3  ``run --manifest`` finished but some outputs differ from the original run.
+3  ``run --manifest`` finished but some outputs differ from the original run;
+130  interrupted (Ctrl-C) — one line, nothing left behind; 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import logging
 import os
+import signal
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
 
-import typer
 
-from siting.errors import ScenarioError, SitingError
-from siting.present.i18n import Lang
+def _interrupted_at_start_up(_signum: int, _frame: object) -> None:
+    """Ctrl-C while the CLI is still importing: nothing has been written yet."""
+    os.write(2, b"interrupted\n")
+    os._exit(130)
+
+
+if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "siting":  # the console script
+    signal.signal(signal.SIGINT, _interrupted_at_start_up)
+
+import dataclasses  # noqa: E402 (the handler above must come first)
+import json  # noqa: E402
+import logging  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING, Annotated, Any  # noqa: E402
+
+import typer  # noqa: E402
+
+from siting.errors import InfeasibleError, ScenarioError, SitingError  # noqa: E402
+from siting.present.i18n import Lang  # noqa: E402
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult, Scenario
@@ -32,6 +45,9 @@ __all__ = ["app", "main"]
 
 #: Exit code of ``siting run --manifest`` when the re-run differs from the original.
 EXIT_DIFFERS = 3
+#: Exit code after Ctrl-C (128 + SIGINT) and after SIGTERM (128 + SIGTERM).
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 app = typer.Typer(
     add_completion=False,
@@ -69,6 +85,7 @@ class _Loaded:
     out_dir: str | None
     lang: str
     self_contained: bool
+    source: str | None = None  # the scenario file, named in errors found while running
 
 
 def _load(path: Path | None) -> _Loaded:
@@ -81,11 +98,14 @@ def _load(path: Path | None) -> _Loaded:
 
     spec, scenario = load_and_build(path)
     o = spec.outputs
-    return _Loaded(scenario, o.dir, o.lang, o.self_contained)
+    return _Loaded(scenario, o.dir, o.lang, o.self_contained, str(path))
 
 
 def _slug(scenario: Scenario) -> str:
-    return scenario.region.slug or scenario.name or "region"
+    """The default output folder's name: one safe path component (never ``..`` or ``/x``)."""
+    from siting.outputs import safe_name
+
+    return safe_name(scenario.region.slug or scenario.name or "region", default="region")
 
 
 def _echo_result(result: RunResult) -> None:
@@ -94,7 +114,7 @@ def _echo_result(result: RunResult) -> None:
 
     for fac, res in result.results.items():
         if not res.chosen:
-            typer.echo(f"{fac.value}: NO PLAN — {res.solver}")
+            typer.echo(f"{fac.value}: NO SITE CHOSEN (the notes below say why)")
             continue
         chosen = ", ".join(str(c) for c in res.chosen)
         figures = "; ".join(
@@ -105,20 +125,41 @@ def _echo_result(result: RunResult) -> None:
         typer.echo(f"note: {note}")
 
 
-def _run_and_write(
-    loaded: _Loaded, out: Path, lang: Lang | None, self_contained: bool | None, quiet: bool
+def _run_and_write(  # noqa: PLR0917
+    loaded: _Loaded,
+    out: Path,
+    lang: Lang | None,
+    self_contained: bool | None,
+    quiet: bool,
+    force: bool = False,
 ) -> tuple[RunResult, dict[str, Path]]:
     from siting.decide import run as run_scenario
-    from siting.outputs import write_outputs
+    from siting.outputs import check_output_folder, write_outputs
 
-    result = run_scenario(loaded.scenario, progress=not quiet)
+    check_output_folder(out, force=force)  # refuse a user's folder before the run, not after
+    try:
+        result = run_scenario(loaded.scenario, progress=not quiet)
+    except SitingError as err:
+        if loaded.source is None:
+            raise
+        raise type(err)(f"{loaded.source}: {err}") if type(err) in _PLAIN else err from None
     files = write_outputs(
         result,
         out,
         lang=lang or Lang.parse(loaded.lang),
         self_contained=loaded.self_contained if self_contained is None else self_contained,
+        force=force,
     )
     return result, files
+
+
+#: Error types whose message alone makes them (so the scenario file can be prefixed).
+_PLAIN = (SitingError, ScenarioError, InfeasibleError)
+
+_FORCE_HELP = (
+    "Replace a previous siting output folder even if files were added to it since. "
+    "A folder that is not a siting output is never replaced."
+)
 
 
 # --------------------------------------------------------------------------- run
@@ -156,8 +197,12 @@ def run(  # noqa: PLR0917 (typer maps parameters to options)
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=_FORCE_HELP)] = False,
 ) -> None:
     """Run a scenario and write the committee map, ranking, report and manifest.
+
+    The output folder must be new, empty or a previous siting output; anything else is
+    refused and left untouched.
 
     Examples:
 
@@ -170,28 +215,82 @@ def run(  # noqa: PLR0917 (typer maps parameters to options)
     if manifest is not None:
         if scenario is not None:
             raise typer.BadParameter("give a SCENARIO or --manifest, not both")
-        _rerun(manifest, out, quiet)
+        _rerun(manifest, out, quiet, force)
         return
     loaded = _load(scenario)
-    target = out or Path(loaded.out_dir or Path("maps") / _slug(loaded.scenario))
-    result, files = _run_and_write(loaded, target, lang, self_contained, quiet)
+    target = out if out is not None else _default_out(loaded)
+    result, files = _run_and_write(loaded, target, lang, self_contained, quiet, force)
     _echo_result(result)
     typer.echo(f"wrote {target}/: {', '.join(sorted(files))}")
 
 
-def _rerun(manifest_path: Path, out: Path | None, quiet: bool) -> None:
+def _default_out(loaded: _Loaded) -> Path:
+    """``[outputs] dir`` of the scenario file, else ``maps/<region>``."""
+    if loaded.out_dir is not None:
+        if not loaded.out_dir.strip():
+            from siting.outputs import OutputFolderError
+
+            raise OutputFolderError(
+                f"{loaded.source}: outputs.dir: output folder: an empty path was given"
+            )
+        return Path(loaded.out_dir)
+    return Path("maps") / _slug(loaded.scenario)
+
+
+def _read_manifest(path: Path) -> tuple[dict[str, object], dict[str, str]]:
+    """A manifest's content and its ``outputs`` (name → SHA-256), or an error naming the key."""
+    if not path.is_file():
+        raise ScenarioError(f"manifest not found: {path}")
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a siting manifest (not UTF-8 text)") from None
+    except json.JSONDecodeError as err:
+        raise ScenarioError(f"{path}: not a siting manifest (not JSON: {err})") from None
+    if not isinstance(old, dict):
+        raise ScenarioError(f"{path}: not a siting manifest (a JSON object is expected)")
+    outputs = old.get("outputs")
+    if not isinstance(outputs, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in outputs.items()
+    ):
+        raise ScenarioError(
+            f"{path}: key 'outputs' must be an object of file name → SHA-256 "
+            f"(got {type(outputs).__name__})"
+        )
+    for key, kind in (
+        ("scenario_text", str),
+        ("scenario_file", str),
+        ("run_date", str),
+        ("lang", str),
+        ("inputs", list),
+        ("versions", dict),
+    ):
+        if old.get(key) is not None and not isinstance(old[key], kind):
+            raise ScenarioError(
+                f"{path}: key '{key}' must be a {kind.__name__} (got {type(old[key]).__name__})"
+            )
+    if isinstance(old.get("run_date"), str):
+        try:
+            datetime.strptime(old["run_date"], "%Y-%m-%d")
+        except ValueError:
+            raise ScenarioError(
+                f"{path}: key 'run_date' must be a date YYYY-MM-DD (got {old['run_date']!r})"
+            ) from None
+    inputs = old.get("inputs") or []
+    assert isinstance(inputs, list)
+    for n, i in enumerate(inputs):
+        if not isinstance(i, dict) or not isinstance(i.get("path"), str):
+            raise ScenarioError(f"{path}: key 'inputs[{n}]' must be an object with a 'path'")
+    return old, outputs
+
+
+def _rerun(manifest_path: Path, out: Path | None, quiet: bool, force: bool = False) -> None:
     from siting.decide.config import build_scenario, parse_scenario
     from siting.decide.scenario import default_scenario
     from siting.outputs import sha256_file
 
-    if not manifest_path.exists():
-        raise ScenarioError(f"manifest not found: {manifest_path}")
-    try:
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
-        old_outputs: dict[str, str] = old["outputs"]
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
-        raise ScenarioError(f"{manifest_path}: not a siting manifest ({err})") from None
-
+    old_any, old_outputs = _read_manifest(manifest_path)
+    old: dict[str, Any] = dict(old_any)
     text, file = old.get("scenario_text"), old.get("scenario_file")
     if text:
         base = Path(file).parent if file else Path.cwd()
@@ -225,16 +324,25 @@ def _rerun(manifest_path: Path, out: Path | None, quiet: bool) -> None:
     loaded = _Loaded(scenario, None, old.get("lang", "en"), bool(old.get("self_contained")))
     epoch_before = os.environ.get("SOURCE_DATE_EPOCH")
     if old.get("run_date"):
-        day = datetime.strptime(old["run_date"], "%Y-%m-%d").replace(tzinfo=UTC)
+        try:
+            day = datetime.strptime(old["run_date"], "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            raise ScenarioError(
+                f"{manifest_path}: key 'run_date' must be a date YYYY-MM-DD "
+                f"(got {old['run_date']!r})"
+            ) from None
         os.environ["SOURCE_DATE_EPOCH"] = str(int(day.timestamp()))
     try:
-        result, _ = _run_and_write(loaded, target, None, None, quiet)
+        result, _ = _run_and_write(loaded, target, None, None, quiet, force)
     finally:
         if epoch_before is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = epoch_before
     new = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    # the manifest itself is reproducible too (timings live in timings.json)
+    old_outputs = {**old_outputs, "manifest.json": sha256_file(manifest_path)}
+    new = {**new, "manifest.json": sha256_file(target / "manifest.json")}
     _echo_result(result)
     typer.echo(f"re-ran {manifest_path} into {target}/")
     for path in changed:
@@ -264,7 +372,7 @@ def _rerun(manifest_path: Path, out: Path | None, quiet: bool) -> None:
 
 
 @app.command()
-def compare(
+def compare(  # noqa: PLR0917 (typer maps parameters to options)
     a: Annotated[Path, typer.Argument(help="First scenario file (TOML), or 'default'.")],
     b: Annotated[Path, typer.Argument(help="Second scenario file (TOML), or 'default'.")],
     out: Annotated[
@@ -272,6 +380,7 @@ def compare(
     ] = Path("maps/compare"),
     lang: Annotated[Lang | None, typer.Option("--lang", help=_LANG_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=_FORCE_HELP)] = False,
 ) -> None:
     """Run two scenarios and put their best sites, costs and coverage side by side.
 
@@ -284,20 +393,21 @@ def compare(
       siting compare examples/mishor-hahof.toml examples/mishor-hahof-expansion.toml
     """
     from siting.decide.compare import compare_runs
-    from siting.outputs import atomic_dir
+    from siting.outputs import atomic_dir, check_output_folder, csv_text, safe_name
     from siting.present.report import comparison_page
 
-    # validate both before any work starts
+    # validate both, and the output folder, before any work starts
+    check_output_folder(out, force=force)
     la = _load(None if str(a) == "default" else a)
     lb = _load(None if str(b) == "default" else b)
-    names = [la.scenario.name, lb.scenario.name]
+    names = [safe_name(la.scenario.name, default="A"), safe_name(lb.scenario.name, default="B")]
     if names[0] == names[1]:
         names = [f"A-{names[0]}", f"B-{names[1]}"]
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, force=force) as tmp:
         ra, _ = _run_and_write(la, tmp / names[0], lang, None, quiet)
         rb, _ = _run_and_write(lb, tmp / names[1], lang, None, quiet)
         table = compare_runs(ra, rb)
-        table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g", lineterminator="\n")
+        (tmp / "comparison.csv").write_text(csv_text(table), encoding="utf-8", newline="\n")
         page = comparison_page(table, names, lang=lang or Lang.parse(la.lang))
         (tmp / "comparison.html").write_text(page, encoding="utf-8", newline="\n")
     typer.echo(table.to_string(index=False, float_format=_num))
@@ -446,16 +556,53 @@ def network_fetch(
 # --------------------------------------------------------------------------- entry point
 
 
+class _Interrupted(BaseException):
+    """Ctrl-C or SIGTERM, raised so temporary folders are removed on the way out.
+
+    Not a ``KeyboardInterrupt``: Click would turn that into "Aborted!" and exit 1.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise _Interrupted(signum)
+
+
+def _check_environment() -> None:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and not (epoch.strip().isdigit() and int(epoch) < 253402300800):
+        raise ScenarioError(
+            f"environment variable SOURCE_DATE_EPOCH must be whole seconds since 1970 "
+            f"(got {epoch!r})"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``siting`` console script.
 
     Usage errors exit 2 (typer's standalone handling); siting errors and any
-    other failure print one line and exit 1, with the traceback only under ``--debug``.
+    other failure print one line and exit 1, with the traceback only under ``--debug``;
+    Ctrl-C exits 130 and SIGTERM 143 with one line, after removing temporary folders.
     """
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
+        if hasattr(signal, "SIGHUP"):  # the terminal closed: clean up like SIGTERM
+            signal.signal(signal.SIGHUP, _interrupt)
+    except ValueError:  # not the main thread (e.g. called from a test runner's worker)
+        pass
+    try:
+        _check_environment()
         app(args=args, prog_name="siting")
+    except (KeyboardInterrupt, _Interrupted) as err:
+        if isinstance(err, _Interrupted) and err.signum != signal.SIGINT:
+            _quiet_exit("terminated", 128 + err.signum)
+        _quiet_exit("interrupted", EXIT_INTERRUPTED)
     except SitingError as err:
         if debug:
             raise
@@ -468,6 +615,16 @@ def main(argv: list[str] | None = None) -> None:
             f"error: {type(err).__name__}: {err} (run with --debug for the traceback)", err=True
         )
         sys.exit(1)
+
+
+def _quiet_exit(word: str, code: int) -> None:
+    """One line and the exit code; a second Ctrl-C while exiting changes nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        typer.echo(word, err=True)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ __all__ = [
     "Facility",
     "Region",
     "candidates_from_file",
+    "coordinate_problems",
     "exclusions_from_file",
     "read_layer",
     "validate_authorities",
@@ -144,6 +145,33 @@ def _row_label(gdf: pd.DataFrame, pos: int) -> str:
     return f"row index {idx}"
 
 
+def coordinate_problems(gdf: gpd.GeoDataFrame) -> list[str]:
+    """Rows whose coordinates cannot be in the layer's CRS (e.g. ITM metres labelled EPSG:4326).
+
+    A geographic CRS holds degrees: longitude within ±180 and latitude within ±90.
+    Anything outside is almost always projected metres with the wrong label, which would
+    put every site off the globe; the message says which CRS to set.
+    """
+    if gdf.crs is None or not gdf.crs.is_geographic or len(gdf) == 0:
+        return []
+    bounds = gdf.geometry.bounds.to_numpy(dtype=float)
+    bad = ~np.isfinite(bounds).all(axis=1) & ~gdf.geometry.isna().to_numpy()
+    ok = np.isfinite(bounds).all(axis=1)
+    bad |= ok & (
+        (np.abs(np.nan_to_num(bounds[:, [0, 2]])) > 180)
+        | (np.abs(np.nan_to_num(bounds[:, [1, 3]])) > 90)
+    ).any(axis=1)
+    out = []
+    for pos in _positions(bad):
+        x, y = bounds[pos, 0], bounds[pos, 1]
+        out.append(
+            f"{_row_label(gdf, pos)}, field 'geometry': coordinates ({x:.6g}, {y:.6g}) are "
+            f"not degrees but the CRS is {gdf.crs.to_string()} (geographic); if they are "
+            "Israeli TM metres set the CRS to EPSG:2039"
+        )
+    return out
+
+
 def _validate(gdf: Any, layer: str, *, allow_empty: bool = False) -> gpd.GeoDataFrame:
     """Check ``gdf`` against the schema of ``layer``; return a coerced copy."""
     schema = SCHEMAS[layer]
@@ -157,6 +185,7 @@ def _validate(gdf: Any, layer: str, *, allow_empty: bool = False) -> gpd.GeoData
         )
     if len(gdf) == 0 and not allow_empty:
         problems.append("the layer has no rows")
+    problems += coordinate_problems(gdf)
     out = gdf.copy()
     required = (
         (("id",) if schema.has_id else ())
@@ -359,11 +388,27 @@ def read_layer(path: str | Path, kind: str, *, layer: str | None = None) -> gpd.
     path = Path(path)
     if not path.exists():
         raise LayerError(kind, f"file not found: {path}")
+    gdf = _read(path, kind, layer)
+    try:
+        return _VALIDATORS[kind](gdf)
+    except LayerError as err:
+        raise LayerError(f"{err.layer}' in '{path}", err.problems) from None
+
+
+def _read(path: Path, kind: str, layer: str | None) -> gpd.GeoDataFrame:
+    """Read a vector file, or a :class:`LayerError` naming it (never a raw GDAL error)."""
+    if not path.exists():
+        raise LayerError(kind, f"file not found: {path}")
+    if not path.is_file() and path.suffix.lower() not in (".gdb",):
+        raise LayerError(kind, f"not a file: {path}")
     try:
         gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
     except Exception as err:  # pyogrio raises several types for unreadable files
-        raise LayerError(kind, f"cannot read {path}: {err}") from err
-    return _VALIDATORS[kind](gdf)
+        msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise LayerError(kind, f"cannot read {path}: {msg}") from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
+        raise LayerError(kind, f"{path}: has no geometry column")
+    return gdf
 
 
 def candidates_from_file(
@@ -377,9 +422,17 @@ def candidates_from_file(
     ``facilities`` from the ``facilities`` argument (default: both types).
     """
     path = Path(path)
-    if not path.exists():
-        raise LayerError("candidates", f"file not found: {path}")
-    gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    gdf = _read(path, "candidates", layer)
+    try:
+        return _candidates_frame(gdf, facilities)
+    except LayerError as err:
+        raise LayerError(f"{err.layer}' in '{path}", err.problems) from None
+
+
+def _candidates_frame(gdf: gpd.GeoDataFrame, facilities: Iterable[str] | None) -> gpd.GeoDataFrame:
+    bad = coordinate_problems(gdf)
+    if bad:
+        raise LayerError("candidates", bad)
     if "id" not in gdf.columns:
         gdf["id"] = [f"site-{i + 1}" for i in range(len(gdf))]
     if "name" not in gdf.columns:

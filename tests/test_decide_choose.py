@@ -163,7 +163,7 @@ def test_the_station_stays_when_only_the_better_half_of_the_candidates_is_given(
 
 def test_a_facility_without_a_plan_is_an_answer(tmp_path):
     s = default_scenario(
-        truck=TruckParams(n_lots=2, m2_per_space=1e7),  # no plot holds the fleet
+        truck=TruckParams(n_lots=2, m2_per_space=9_000.0),  # 2 cells hold 192 of 794 trucks
         sensitivity=dataclasses.replace(SensitivityParams(), enabled=False),
     )
     r = run(s)

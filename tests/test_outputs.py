@@ -48,6 +48,8 @@ def test_every_output_is_written_and_hashed(result, written):
         "solution.geojson",
         "result.gpkg",
         "manifest.json",
+        "timings.json",
+        siting.outputs.MARKER,
     }
     if any(r.ranking["p_in_plan"].notna().any() for r in result.results.values()):
         expected.add("rank_stability.png")
@@ -60,8 +62,19 @@ def test_every_output_is_written_and_hashed(result, written):
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert man["lang"] == "he"
     assert man["self_contained"] is False
+    assert set(man["outputs"]) == set(files) - {
+        "manifest.json",
+        "timings.json",
+        ".siting-output.json",
+    }
+    marker = json.loads((out / siting.outputs.MARKER).read_text(encoding="utf-8"))
+    assert marker["files"] == sorted(files)
+    timings = json.loads((out / "timings.json").read_text(encoding="utf-8"))
+    assert set(timings) == {"created_utc", "run_seconds", "solve_seconds"}
+    assert not {"created_utc", "run_seconds"} & set(man)
+    assert all("solve_seconds" not in r for r in man["results"].values())
     for name, path in files.items():
-        if name != "manifest.json":
+        if name in man["outputs"]:
             assert man["outputs"][name] == siting.outputs.sha256_file(path)
     for name in (n for n in files if n.endswith(".png")):
         assert (out / name).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

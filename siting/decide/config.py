@@ -41,10 +41,11 @@ from typing import Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from siting.errors import ScenarioError
+from siting.errors import LayerError, ScenarioError, SitingError
 from siting.params import (
     CandidateParams,
     CrowFlyParams,
+    ParamError,
     SensitivityParams,
     TruckParams,
     WasteParams,
@@ -102,8 +103,8 @@ class CostsSpec(_Strict):
     model: CostModelKind = CostModelKind.CROW_FLY
     network: str | None = Field(None, description=".osm/.osm.pbf/.graphml file (model=network)")
     vehicle: str | None = None
-    circuity: float | None = None
-    speed_kmh: float | None = None
+    circuity: pydantic.StrictFloat | None = None
+    speed_kmh: pydantic.StrictFloat | None = None
 
     @pydantic.model_validator(mode="after")
     def _network_needs_file(self) -> CostsSpec:
@@ -119,9 +120,9 @@ class CandidatesSpec(_Strict):
     file: str | None = None
     layer: str | None = None
     exclusions: list[str] = Field(default_factory=list)
-    cell_m: float | None = None
-    built_up_density_per_km2: float | None = None
-    min_built_up_radius_m: float | None = None
+    cell_m: pydantic.StrictFloat | None = None
+    built_up_density_per_km2: pydantic.StrictFloat | None = None
+    min_built_up_radius_m: pydantic.StrictFloat | None = None
 
     @pydantic.model_validator(mode="after")
     def _file_needs_path(self) -> CandidatesSpec:
@@ -135,7 +136,19 @@ class OutputsSpec(_Strict):
 
     dir: str | None = None
     lang: Literal["en", "he"] = "en"
-    self_contained: bool = False
+    self_contained: pydantic.StrictBool = False
+
+
+def _strict(hint: Any) -> Any:
+    """Numbers stay numbers: ``true`` or ``"5"`` is not a float, ``1.5`` not an int."""
+    strict = {float: pydantic.StrictFloat, int: pydantic.StrictInt, bool: pydantic.StrictBool}
+    if hint in strict:
+        return strict[hint]
+    args = typing.get_args(hint)
+    if type(None) in args and len(args) == 2:  # X | None
+        inner = next(a for a in args if a is not type(None))
+        return strict.get(inner, inner) | None
+    return hint
 
 
 @cache
@@ -143,7 +156,7 @@ def _params_model(cls: type) -> type[BaseModel]:
     """A strict pydantic model mirroring a parameter dataclass (every field optional)."""
     hints = typing.get_type_hints(cls)
     fields: dict[str, Any] = {
-        f.name: (hints[f.name] | None, None) for f in dataclasses.fields(cls) if f.init
+        f.name: (_strict(hints[f.name]) | None, None) for f in dataclasses.fields(cls) if f.init
     }
     return pydantic.create_model(
         f"{cls.__name__}Spec", __config__=ConfigDict(extra="forbid"), **fields
@@ -155,7 +168,7 @@ class ScenarioFile(_Strict):
 
     name: str
     description: str = ""
-    seed: int = 20261123
+    seed: pydantic.StrictInt = Field(20261123, ge=0, le=2**63 - 1, description="Monte Carlo seed")
     region: RegionSpec
     costs: CostsSpec = Field(default_factory=CostsSpec)
     candidates: CandidatesSpec = Field(default_factory=CandidatesSpec)
@@ -227,14 +240,44 @@ def _weight_set(facility: str, spec: dict[str, Any]) -> Any:
 
 
 def _check_params(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    """Types only; ranges are checked per key by :func:`_param_problems` (to name the key)."""
     model = _params_model(cls)
     parsed = model.model_validate(values)
-    out = {k: v for k, v in parsed.model_dump().items() if k in values}
-    # run the dataclass's own checks (e.g. circuity >= 1) for impossible values
-    try:
-        cls(**out)
-    except (TypeError, ValueError) as err:
-        raise ValueError(str(err)) from None
+    return {k: v for k, v in parsed.model_dump().items() if k in values}
+
+
+#: Sections whose keys are fields of a parameter class: (section, class, keys or None = all).
+_PARAM_SECTIONS: tuple[tuple[str, type, tuple[str, ...] | None], ...] = (
+    ("waste_station", WasteParams, None),
+    ("truck_lots", TruckParams, None),
+    ("sensitivity", SensitivityParams, None),
+    ("costs", CrowFlyParams, ("circuity", "speed_kmh")),
+    (
+        "candidates",
+        CandidateParams,
+        ("cell_m", "built_up_density_per_km2", "min_built_up_radius_m"),
+    ),
+)
+
+
+def _param_problems(spec: ScenarioFile, text: str) -> list[str]:
+    """Every parameter outside its documented range, as ``section.key (line N): message``."""
+    out = []
+    for section, cls, keys in _PARAM_SECTIONS:
+        part = getattr(spec, section)
+        values = (
+            dict(part)
+            if isinstance(part, dict)
+            else {k: getattr(part, k) for k in keys or () if getattr(part, k) is not None}
+        )
+        try:
+            cls(**values)
+        except ParamError as err:
+            for name, msg in err.problems:
+                line = _line_of(text, (section, name)) or _line_of(text, (section,))
+                out.append(f"{section}.{name}{f' (line {line})' if line else ''}: {msg}")
+        except (TypeError, ValueError) as err:  # pragma: no cover - types are checked above
+            out.append(f"{section}: {err}")
     return out
 
 
@@ -270,10 +313,14 @@ def _format(errors: Any, text: str) -> list[str]:
     lines = []
     for e in errors:
         loc = tuple(p for p in e["loc"] if not str(p).startswith("function-after"))
+        msg = e["msg"].removeprefix("Value error, ")
+        if loc in (("weights",), ("weight_ranges",)):  # name the facility's table
+            fac, sep, rest = msg.partition(": ")
+            if sep and fac in ("waste_station", "truck_lot"):
+                loc, msg = (*loc, fac), rest
         key = ".".join(str(p) for p in loc) or "(file)"
         line = _line_of(text, loc)
         where = f" (line {line})" if line else ""
-        msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
         lines.append(f"{key}{where}: {msg}")
@@ -301,6 +348,9 @@ def parse_scenario(
         raise ScenarioError(
             f"{source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems)
         ) from None
+    problems = _param_problems(spec, text)
+    if problems:
+        raise ScenarioError(f"{source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems))
     base = base_dir or Path.cwd()
     missing = [
         f"{key} (line {_line_of(text, tuple(key.split('.')))}): file not found: {path}"
@@ -310,6 +360,57 @@ def parse_scenario(
     if missing:
         raise ScenarioError(f"{source}: {len(missing)} problem(s)\n  " + "\n  ".join(missing))
     return spec
+
+
+def _check_authority_ids(spec: ScenarioFile, region: Any, *, text: str, source: str) -> None:
+    """Every per-authority table names authorities the region has (members where required)."""
+    ids = {int(a) for a in region.authorities["id"]}
+    members = {
+        int(a)
+        for a, m in zip(region.authorities["id"], region.authorities["member"], strict=True)
+        if m
+    }
+    members |= {int(a) for a in spec.region.members_add}
+    problems = []
+    tables = (
+        (
+            "truck_lots",
+            "trucks_by_authority",
+            spec.truck_lots.get("trucks_by_authority", ()),
+            members,
+        ),
+        (
+            "waste_station",
+            "status_quo_by_authority",
+            spec.waste_station.get("status_quo_by_authority", ()),
+            members,
+        ),
+    )
+    for section, key, rows, valid in tables:
+        unknown = sorted({str(row[0]) for row in rows if _as_id(row[0]) not in valid})
+        if unknown:
+            line = _line_of(text, (section, key))
+            problems.append(
+                f"{section}.{key}{f' (line {line})' if line else ''}: unknown member authority "
+                f"id(s) {', '.join(unknown)}; the region's members are "
+                f"{', '.join(str(a) for a in sorted(members))}"
+            )
+    unknown = sorted(str(a) for a in spec.region.members_add if int(a) not in ids)
+    if unknown:
+        line = _line_of(text, ("region", "members_add"))
+        problems.append(
+            f"region.members_add{f' (line {line})' if line else ''}: unknown authority id(s) "
+            f"{', '.join(unknown)}"
+        )
+    if problems:
+        raise ScenarioError(f"{source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems))
+
+
+def _as_id(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _files(spec: ScenarioFile) -> list[tuple[str, str]]:
@@ -328,10 +429,27 @@ def _files(spec: ScenarioFile) -> list[tuple[str, str]]:
 def load_scenario(path: str | Path) -> ScenarioFile:
     """Read and validate a scenario file; paths inside resolve against its folder."""
     path = Path(path)
+    return parse_scenario(read_text(path), source=str(path), base_dir=path.parent)
+
+
+def read_text(path: Path) -> str:
+    """A scenario file's text: UTF-8 (a BOM is allowed), or an error naming the file."""
     if not path.exists():
         raise ScenarioError(f"scenario file not found: {path}")
-    text = path.read_text(encoding="utf-8")
-    return parse_scenario(text, source=str(path), base_dir=path.parent)
+    if not path.is_file():
+        raise ScenarioError(f"scenario file {path}: is not a file")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ScenarioError(f"scenario file {path}: cannot be read ({err.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"{path} (line {line}): not UTF-8 text (byte 0x{data[err.start]:02x} at offset "
+            f"{err.start}); save the file as UTF-8"
+        ) from None
 
 
 def scenario_from_file(path: str | Path) -> Any:
@@ -345,17 +463,27 @@ def scenario_from_file(path: str | Path) -> Any:
 def load_and_build(path: str | Path) -> tuple[ScenarioFile, Any]:
     """The validated file and its Scenario (for callers that also need ``[outputs]``)."""
     path = Path(path)
-    spec = load_scenario(path)
-    scenario = build_scenario(spec, base_dir=path.parent)
+    text = read_text(path)
+    spec = parse_scenario(text, source=str(path), base_dir=path.parent)
+    scenario = build_scenario(spec, base_dir=path.parent, text=text, source=str(path))
     return spec, dataclasses.replace(
-        scenario,
-        scenario_text=path.read_text(encoding="utf-8"),
-        scenario_file=str(path.resolve()),
+        scenario, scenario_text=text, scenario_file=str(path.resolve())
     )
 
 
-def build_scenario(spec: ScenarioFile, *, base_dir: Path | None = None) -> Any:
-    """Turn a validated :class:`ScenarioFile` into a runnable Scenario (loads the layers)."""
+def build_scenario(
+    spec: ScenarioFile,
+    *,
+    base_dir: Path | None = None,
+    text: str = "",
+    source: str = "<scenario>",
+) -> Any:
+    """Turn a validated :class:`ScenarioFile` into a runnable Scenario (loads the layers).
+
+    ``text`` and ``source`` (the file's text and name) let a problem found only once
+    the region is loaded — an authority id it does not have — name its key and line.
+    """
+    from siting.decide.checks import check_extent
     from siting.decide.scenario import Scenario
     from siting.layers import (
         Region,
@@ -370,20 +498,36 @@ def build_scenario(spec: ScenarioFile, *, base_dir: Path | None = None) -> Any:
     if r.embedded:
         from siting.sources.embedded import default_region, embedded_data_dir
 
-        region = default_region(r.embedded)
+        try:
+            region = default_region(r.embedded)
+        except (SitingError, ValueError, KeyError) as err:
+            line = _line_of(text, ("region", "embedded"))
+            raise ScenarioError(
+                f"{source}: region.embedded{f' (line {line})' if line else ''}: {err}"
+            ) from None
         folder = embedded_data_dir() / r.embedded
         inputs += [str(folder / "authorities.csv"), str(folder / "localities.csv")]
     elif r.cluster:
         from siting.sources import region_from_cluster
 
-        region = region_from_cluster(
-            r.cluster,
-            data_dir=(base / r.data_dir) if r.data_dir else None,
-            neighbours=r.neighbours,
-        )
+        try:
+            region = region_from_cluster(
+                r.cluster,
+                data_dir=(base / r.data_dir) if r.data_dir else None,
+                neighbours=r.neighbours,
+            )
+        except LayerError:
+            raise
+        except SitingError as err:
+            line = _line_of(text, ("region", "cluster"))
+            raise ScenarioError(
+                f"{source}: region.cluster{f' (line {line})' if line else ''}: {err}"
+            ) from None
     else:
         auth = read_layer(base / str(r.authorities), "authorities")
         loc = read_layer(base / str(r.localities), "localities")
+        check_extent(auth, f"authorities' in '{r.authorities}")
+        check_extent(loc, f"localities' in '{r.localities}")
         region = Region(
             name=spec.name,
             authorities=auth,
@@ -391,6 +535,7 @@ def build_scenario(spec: ScenarioFile, *, base_dir: Path | None = None) -> Any:
             sources=(f"authorities: {r.authorities}", f"localities: {r.localities}"),
         ).validated()
         inputs += [str(base / str(r.authorities)), str(base / str(r.localities))]
+    _check_authority_ids(spec, region, text=text, source=source)
     if r.members_add:
         region = region.with_members(r.members_add)
 
@@ -418,12 +563,15 @@ def build_scenario(spec: ScenarioFile, *, base_dir: Path | None = None) -> Any:
     candidates = None
     if cs.source == "file":
         candidates = candidates_from_file(base / str(cs.file), layer=cs.layer)
+        check_extent(candidates, f"candidates' in '{cs.file}")
         inputs.append(str(base / str(cs.file)))
     exclusions = None
     if cs.exclusions:
         import pandas as pd
 
         frames = [exclusions_from_file(base / p) for p in cs.exclusions]
+        for p, f in zip(cs.exclusions, frames, strict=True):
+            check_extent(f, f"exclusions' in '{p}")
         exclusions = pd.concat([f.to_crs(frames[0].crs) for f in frames], ignore_index=True)
         inputs += [str(base / p) for p in cs.exclusions]
 

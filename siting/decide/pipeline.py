@@ -121,6 +121,9 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
 
     t0 = time.perf_counter()
     s = scenario
+    from siting.decide.checks import check_costs, check_inputs
+
+    check_inputs(s)  # plausibility before optimisation: refuse implausible inputs by name
     bar = tqdm(
         total=2 + len(s.facilities), desc=s.name, unit="step", disable=not progress, leave=False
     )
@@ -152,6 +155,7 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
     bar.update()
     bar.set_postfix_str(f"travel costs ({s.cost_model.name})")
     costs = s.cost_model.matrix(loc, cand, origin_id="id", destination_id="id")
+    check_costs(costs)
 
     notes = list(region.notes)
     destination = transfer_km = status_quo_km = None

@@ -94,9 +94,10 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     rk = result.results[fac].ranking.set_index(result.results[fac].ranking["site_id"].astype(str))
     score = cand["id"].astype(str).map(rk["score"]).astype(float)
     excluded = cand["id"].astype(str).map(rk["excluded"]).fillna(True).astype(bool)
-    cand[~excluded].assign(score=score[~excluded]).plot(
-        ax=ax, column="score", cmap="YlOrBr", linewidth=0.1, edgecolor="#888", alpha=0.8
-    )
+    if (~excluded).any():  # a facility with no eligible site draws only the excluded cells
+        cand[~excluded].assign(score=score[~excluded]).plot(
+            ax=ax, column="score", cmap="YlOrBr", linewidth=0.1, edgecolor="#888", alpha=0.8
+        )
     if excluded.any():
         cand[excluded].plot(ax=ax, color="#bdbdbd", linewidth=0.1, edgecolor="#999", alpha=0.6)
 
@@ -150,7 +151,7 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     for f, r in result.results.items():
         if not r.chosen:  # no plan for this facility: nothing to mark
             continue
-        pts = np.array([site_xy[str(s)] for s in r.chosen])
+        pts = np.array([site_xy[str(s)] for s in r.chosen], dtype=float).reshape(-1, 2)
         ax.scatter(
             pts[:, 0],
             pts[:, 1],

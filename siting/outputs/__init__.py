@@ -16,24 +16,30 @@ file                          what
                               ``candidates_<facility>``, ``localities``, ``chosen_sites``,
                               ``assignments``, ``authorities``, ``coverage``,
                               ``exclusions`` (when present)
-``manifest.json``             inputs with hashes, parameters, cost model, versions, outputs
+``manifest.json``             inputs with hashes, parameters, cost model, versions, outputs;
+                              byte-identical when the same inputs are run again
+``timings.json``              when the run was made and how long it took (``created_utc``,
+                              ``run_seconds``, per facility ``solve_seconds``): the only
+                              file that differs between two runs of the same inputs
+``.siting-output.json``       the marker: this folder is a siting output (:data:`MARKER`)
 ============================  =========================================================
 
-Everything is written into a temporary sibling folder first; only when all are
-written is it renamed into place, so a failed run never leaves partial files
-(and an existing result is replaced only by a complete one).
+Output folders are owned: a run writes only into a new or empty folder or a previous
+siting output (:func:`check_output_folder`); anything else is refused and left as it
+was.  Everything is written into a temporary sibling folder first; only when all are
+written is it renamed into place, so a failed run never leaves partial files (and an
+existing result is replaced only by a complete one).
+
+CSV text cells that a spreadsheet would read as a formula (leading ``=``, ``+``, ``-``,
+``@``, tab or carriage return) are prefixed with ``'`` (OWASP "CSV injection");
+numbers are written as numbers.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import platform
-import shutil
-import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -44,6 +50,14 @@ import numpy as np
 import pandas as pd
 
 from siting.layers import METRIC_CRS, WGS84
+from siting.outputs.folders import (
+    MARKER,
+    OutputFolderError,
+    atomic_dir,
+    check_output_folder,
+    remove_stale,
+    safe_name,
+)
 from siting.params import sources_table
 from siting.present.headline import HEADLINE_KEYS
 from siting.present.i18n import Lang
@@ -52,11 +66,19 @@ if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
 
 __all__ = [
+    "MARKER",
+    "OutputFolderError",
     "atomic_dir",
+    "check_output_folder",
+    "csv_safe",
+    "csv_text",
     "manifest",
     "read_ranking",
+    "remove_stale",
     "result_layers",
+    "safe_name",
     "sha256_file",
+    "timings",
     "versions",
     "write_outputs",
 ]
@@ -85,33 +107,6 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-@contextlib.contextmanager
-def atomic_dir(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``target`` only if the block succeeds."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; outputs are meant to be shared
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-    try:
-        tmp.rename(target)
-    except BaseException:
-        if old is not None:
-            old.rename(target)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def versions() -> dict[str, str]:
     out = {"siting": _version("siting"), "python": platform.python_version()}
     for name in KEY_PACKAGES:
@@ -136,6 +131,24 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+#: Columns of ``solution.geojson`` and the ``chosen_sites`` layer (besides the geometry).
+SOLUTION_COLUMNS = (
+    "facility",
+    "site_id",
+    "rank",
+    "plan_sites",
+    "objective",
+    "objective_value",
+    "objective_unit",
+    "proven_optimal",
+    "site_load",
+    "site_load_spaces",
+    "site_capacity_spaces",
+    "cost_model",
+    "approximate",
+)
 
 
 def _solution_layer(result: RunResult) -> gpd.GeoDataFrame:
@@ -171,9 +184,10 @@ def _solution_layer(result: RunResult) -> gpd.GeoDataFrame:
                     "geometry": cand.geometry.loc[sid].centroid,
                 }
             )
-    if not rows:
+    if not rows:  # no facility has a plan: an empty layer with the same columns
         return gpd.GeoDataFrame(
-            {"facility": [], "site_id": []}, geometry=[], crs=result.candidates.crs
+            {c: pd.Series(dtype=object) for c in SOLUTION_COLUMNS},
+            geometry=gpd.GeoSeries([], crs=result.candidates.crs),
         ).to_crs(WGS84)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=result.candidates.crs).to_crs(WGS84)
 
@@ -208,7 +222,6 @@ def manifest(
             "scenario_file": s.scenario_file,
             "scenario_text": s.scenario_text or None,
             "region": result.region.name,
-            "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "run_date": run_date(),
             "cost_model": {
                 "name": result.costs.model,
@@ -227,7 +240,7 @@ def manifest(
                     "objective_unit": r.objective_unit,
                     "solver": r.solver,
                     "proven_optimal": r.proven_optimal,
-                    **r.extra,
+                    **{k: v for k, v in r.extra.items() if k not in TIMING_KEYS},
                 }
                 for f, r in result.results.items()
             },
@@ -235,7 +248,26 @@ def manifest(
             **(extra or {}),
             "versions": versions(),
             "outputs": {name: sha256_file(p) for name, p in sorted(files.items())},
+        }
+    )
+
+
+#: Fields of a facility's result that measure time, kept out of ``manifest.json``.
+TIMING_KEYS = frozenset({"solve_seconds"})
+
+
+def timings(result: RunResult) -> dict[str, Any]:
+    """What differs between two runs of the same inputs: when, and how long (``timings.json``)."""
+    return _jsonable(
+        {
+            "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "run_seconds": round(result.seconds, 3),
+            "solve_seconds": {
+                f.value: r.extra[k]
+                for f, r in result.results.items()
+                for k in TIMING_KEYS
+                if k in r.extra
+            },
         }
     )
 
@@ -343,7 +375,14 @@ def result_layers(
                 )
     layers["localities"] = loc
     layers["chosen_sites"] = _solution_layer(result).to_crs(METRIC_CRS)
-    layers["assignments"] = gpd.GeoDataFrame(lines, geometry="geometry", crs=METRIC_CRS)
+    layers["assignments"] = (
+        gpd.GeoDataFrame(lines, geometry="geometry", crs=METRIC_CRS)
+        if lines
+        else gpd.GeoDataFrame(
+            {c: pd.Series(dtype=object) for c in ("facility", "locality_id", "site_id")},
+            geometry=gpd.GeoSeries([], crs=METRIC_CRS),
+        )
+    )
     auth = result.region.authorities.to_crs(METRIC_CRS).copy()
     tpd = loc.groupby(loc["authority_id"].astype(int))["tonnes_per_day"].sum()
     auth["tonnes_per_day"] = auth["id"].astype(int).map(tpd).to_numpy()
@@ -381,6 +420,45 @@ def _sensitivity(result: RunResult) -> pd.DataFrame | None:
     return table if isinstance(table, pd.DataFrame) else None
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text cells a spreadsheet would run as a formula prefixed by ``'``.
+
+    OWASP's advice against CSV injection: a text cell starting with ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return is written as ``'=…``.  Numeric columns are untouched,
+    so a negative saving stays the number ``-12.5``.
+
+    Examples
+    --------
+    >>> csv_safe(pd.DataFrame({"id": ["=1+1", "A1"], "x": [-1.5, 2.0]})).values.tolist()
+    [["'=1+1", -1.5], ['A1', 2.0]]
+    """
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            out[col] = s.map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    out.columns = [
+        "'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns
+    ]
+    return out
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as the package writes CSV: spreadsheet-safe, numbers at full precision
+    (shortest round-trip form, never scientific notation rounding away digits), ``\\n``."""
+    return str(csv_safe(frame).to_csv(index=False, lineterminator="\n", float_format=_plain_float))
+
+
+def _plain_float(x: float) -> str:
+    """Shortest round-trip digits in positional notation (``0.00001``, not ``1e-05``)."""
+    return np.format_float_positional(x, unique=True, trim="-")
+
+
 def write_outputs(
     result: RunResult,
     out_dir: str | Path,
@@ -390,6 +468,7 @@ def write_outputs(
     routes: gpd.GeoDataFrame | None = None,
     isochrones: gpd.GeoDataFrame | None = None,
     top_n: int = 10,
+    force: bool = False,
 ) -> dict[str, Path]:
     """Write every output of a run into ``out_dir`` atomically (table in the module docstring).
 
@@ -397,7 +476,8 @@ def write_outputs(
     ----------
     result : RunResult
     out_dir : str or Path
-        Replaced only when every file was written.
+        A new or empty folder, or a previous siting output (:func:`check_output_folder`);
+        replaced only when every file was written.
     lang : {"en", "he"}, optional
         Language of the map, the report and the charts (default: the scenario's ``lang``).
     self_contained : bool
@@ -407,6 +487,8 @@ def write_outputs(
         Road routes and drive-time polygons to draw (see :func:`siting.present.maps.build_map`).
     top_n : int
         Rows of the report's ranking table per facility.
+    force : bool
+        Also replace a previous siting output that holds files the run did not write.
 
     Returns
     -------
@@ -415,6 +497,8 @@ def write_outputs(
 
     Raises
     ------
+    OutputFolderError
+        When ``out_dir`` is not a folder a run may write (nothing is written).
     SitingError
         With ``self_contained`` when the map's scripts cannot be fetched (nothing is written).
     """
@@ -423,14 +507,14 @@ def write_outputs(
     from siting.present.report import build_report
 
     lang = Lang.parse(lang or getattr(result.scenario, "lang", None) or Lang.EN)
-    out_dir = Path(out_dir)
+    out_dir = check_output_folder(out_dir, force=force)  # refuse before any work
     date = maps.run_date()
     if self_contained:  # fail before anything is written if the scripts cannot be had
         from siting.present.assets import PACKAGES, fetch_package
 
         for pkg in PACKAGES:
             fetch_package(pkg)
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, force=force) as tmp:
         files: dict[str, Path] = {}
 
         def put(name: str, data: str | bytes) -> None:
@@ -448,13 +532,10 @@ def write_outputs(
 
             text = inline_assets(text)
         put("map.html", text)
-        ranking = result.ranking
-        ranking.to_csv(tmp / "ranking.csv", index=False, lineterminator="\n")
-        files["ranking.csv"] = tmp / "ranking.csv"
+        put("ranking.csv", csv_text(result.ranking))
         sens = _sensitivity(result)
         if sens is not None:
-            sens.to_csv(tmp / "sensitivity.csv", index=False, lineterminator="\n")
-            files["sensitivity.csv"] = tmp / "sensitivity.csv"
+            put("sensitivity.csv", csv_text(sens))
         _solution_layer(result).to_file(tmp / "solution.geojson", driver="GeoJSON")
         files["solution.geojson"] = tmp / "solution.geojson"
         _write_gpkg(
@@ -485,7 +566,10 @@ def write_outputs(
             json.dumps(manifest(result, files, extra=extra), indent=2, ensure_ascii=False) + "\n",
             encoding="utf-8",
         )
-        names = [*files, "manifest.json"]
+        (tmp / "timings.json").write_text(
+            json.dumps(timings(result), indent=2) + "\n", encoding="utf-8"
+        )
+        names = [*files, "manifest.json", "timings.json", MARKER]
     return {n: out_dir / n for n in names}
 
 
