@@ -298,7 +298,7 @@ def facility_result(
 ) -> tuple[FacilityResult, Scores, list[str]]:
     ws = s.weight_set(fac)
     table = criteria_table(problem)
-    for col in ("nearest_locality_id", "authority_id"):
+    for col in ("nearest_locality_id", "authority_id", "authority_name_en", "authority_name_he"):
         if col in cand.columns:
             table[col] = cand[col].to_numpy()
     scores = score_sites(table, fac, ws.as_dict(), s.scoring)

@@ -122,6 +122,10 @@ class CandidatesSpec(_Strict):
     cell_m: float | None = None
     built_up_density_per_km2: float | None = None
     min_built_up_radius_m: float | None = None
+    # neighbours (names or ids) whose land may host a facility, e.g. ["Megiddo"]
+    allow_land_of: list[int | str] = Field(default_factory=list)
+    # OSM extract whose land use excludes land (siting.landuse); true = the [costs] network
+    landuse: str | bool | None = None
 
     @pydantic.model_validator(mode="after")
     def _file_needs_path(self) -> CandidatesSpec:
@@ -419,13 +423,28 @@ def build_scenario(spec: ScenarioFile, *, base_dir: Path | None = None) -> Any:
     if cs.source == "file":
         candidates = candidates_from_file(base / str(cs.file), layer=cs.layer)
         inputs.append(str(base / str(cs.file)))
+    if cs.allow_land_of:
+        from siting.candidates import allow_land
+
+        region = allow_land(region, cs.allow_land_of)
     exclusions = None
-    if cs.exclusions:
+    frames = [exclusions_from_file(base / p) for p in cs.exclusions]
+    inputs += [str(base / p) for p in cs.exclusions]
+    landuse = c.network if cs.landuse is True else (cs.landuse or None)
+    if landuse:
+        from siting.candidates import region_land
+        from siting.landuse import read_landuse
+
+        if cs.landuse is True and c.model is not CostModelKind.NETWORK:
+            raise ScenarioError("candidates.landuse = true needs [costs] model = 'network'")
+        land, _, _ = region_land(region)
+        area = None if land is None else land[land["id"].isin(region.members["id"])].union_all()
+        frames.append(read_landuse(base / str(landuse), area=area))
+        inputs.append(str(base / str(landuse)))
+    if frames:
         import pandas as pd
 
-        frames = [exclusions_from_file(base / p) for p in cs.exclusions]
         exclusions = pd.concat([f.to_crs(frames[0].crs) for f in frames], ignore_index=True)
-        inputs += [str(base / p) for p in cs.exclusions]
 
     from siting.layers import Facility
 
