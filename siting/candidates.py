@@ -65,6 +65,7 @@ __all__ = [
     "apply_constraints",
     "attribute_land",
     "built_up_radius_m",
+    "exclusion_reasons",
     "hex_grid",
     "hex_search",
     "region_land",
@@ -578,6 +579,28 @@ def _exclusion_hits(geoms: np.ndarray, ex: gpd.GeoDataFrame, fac: Facility) -> n
     hit = best < len(ex)
     reason[hit] = texts[best[hit]]
     return reason
+
+
+def exclusion_reasons(
+    candidates: gpd.GeoDataFrame,
+    exclusions: gpd.GeoDataFrame,
+    facility: Facility,
+    *,
+    measure_from: str = "centre",
+) -> pd.Series:
+    """Per candidate, the reason of the first exclusion it falls within for ``facility``.
+
+    The same test :func:`apply_constraints` applies: within ``buffer_m_<facility>`` (else
+    ``buffer_m``) of an exclusion polygon, measured from the candidate's centre or geometry.
+
+    Returns
+    -------
+    Series of str, index-aligned with ``candidates`` ("" where none applies).
+    """
+    m = candidates.to_crs(METRIC_CRS)
+    geoms = m.geometry if measure_from == "geometry" else _inside_centre(m.geometry)
+    hits = _exclusion_hits(geoms.to_numpy(), exclusions.to_crs(METRIC_CRS), facility)
+    return pd.Series(hits, index=candidates.index, dtype=object)
 
 
 def apply_constraints(

@@ -430,13 +430,15 @@ def build_scenario(spec: ScenarioFile, *, base_dir: Path | None = None) -> Any:
     exclusions = None
     frames = [exclusions_from_file(base / p) for p in cs.exclusions]
     inputs += [str(base / p) for p in cs.exclusions]
+    if cs.landuse is True and (c.model is not CostModelKind.NETWORK or not c.network):
+        raise ScenarioError(
+            "candidates.landuse = true needs [costs] model = 'network' with an OSM extract"
+        )
     landuse = c.network if cs.landuse is True else (cs.landuse or None)
     if landuse:
         from siting.candidates import region_land
         from siting.landuse import read_landuse
 
-        if cs.landuse is True and c.model is not CostModelKind.NETWORK:
-            raise ScenarioError("candidates.landuse = true needs [costs] model = 'network'")
         land, _, _ = region_land(region)
         area = None if land is None else land[land["id"].isin(region.members["id"])].union_all()
         frames.append(read_landuse(base / str(landuse), area=area))
