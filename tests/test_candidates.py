@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import Point, box
 
 from siting.candidates import (
@@ -21,6 +22,7 @@ from siting.candidates import (
 from siting.errors import SitingError
 from siting.layers import METRIC_CRS, WGS84, Facility, Region
 from siting.sources.embedded import default_region
+from tests.conftest import require_shared
 
 BUFFERS = {Facility.WASTE_STATION: 250, Facility.TRUCK_LOT: 100}
 
@@ -302,3 +304,109 @@ def test_resolve_land_names_ids_and_errors():
     with pytest.raises(SitingError, match=r"no land named 'Atlantis'.*known: .*Megiddo"):
         resolve_land(["Atlantis"], land)
     assert allow_land(default_region(), []).extra.get("allow_land_of") is None
+
+
+# ------------------------------------------------- against the official layer (../shared)
+
+
+@pytest.fixture(scope="module")
+def moin_layer() -> gpd.GeoDataFrame:
+    """Every official jurisdiction (authorities and no-jurisdiction areas), EPSG:2039."""
+    path = require_shared("israel", "authorities_moin_2025.gpkg")
+    raw = gpd.read_file(path, layer="authorities").to_crs(METRIC_CRS)
+    raw["geometry"] = raw.geometry.make_valid()
+    return raw
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    from siting import default_scenario, run
+    from siting.params import SensitivityParams
+
+    return run(default_scenario(sensitivity=SensitivityParams(enabled=False, n_draws=50)))
+
+
+def _official_id(raw: gpd.GeoDataFrame) -> pd.Series:
+    """The project's authority id of each official feature (CBS code; regional councils
+    CR_PNIM − 5500), computed here from the raw fields, not by siting.sources."""
+    code = pd.to_numeric(raw["CR_LAMAS"], errors="coerce")
+    regional = raw["Sug_Muni"] == "מועצה אזורית"
+    return code.where(~regional, pd.to_numeric(raw["CR_PNIM"]) - 5500)
+
+
+def test_default_run_searches_only_member_land(default_run, moin_layer):
+    """Done-when of issue 12, checked against the Ministry of Interior layer itself."""
+    from siting.costs import metric_points
+
+    raw = moin_layer.assign(pid=_official_id(moin_layer))
+    members = raw[raw["Eshkol_MPn"].fillna("").str.contains("מישור החוף")]
+    assert len(members) == 10
+    member_land = members.union_all()
+    israel = raw.union_all()
+    cand = default_run.candidates.to_crs(METRIC_CRS)
+    eligible = ~(cand["excluded_waste_station"] & cand["excluded_truck_lot"])
+    ok = cand[eligible]
+    assert len(ok) > 400
+    # each eligible candidate lies on official member land (all but the 15 m simplification)
+    inside = ok.geometry.intersection(member_land).area / ok.area
+    assert inside.min() > 0.97, ok.loc[inside.idxmin(), ["id", "land_shares"]].tolist()
+    # its point (the one costs are measured from) lies in Israel, on member land
+    pts = gpd.GeoSeries(shapely.points(metric_points(ok, "candidates")), crs=METRIC_CRS)
+    assert pts.within(israel.buffer(1)).all()
+    assert pts.within(member_land.buffer(30)).all()  # 2 × the simplification tolerance
+    # its authority is the official member holding the largest share of it (ties of
+    # within 2 points, where the simplified border decides, are not checked)
+    polys = members.set_index("pid").geometry
+    share = pd.DataFrame(
+        {aid: ok.geometry.intersection(g).area / ok.area for aid, g in polys.items()}
+    )
+    top2 = np.sort(share.to_numpy(), axis=1)[:, -2:]
+    clear = (top2[:, 1] - top2[:, 0]) > 0.02
+    expected = share.idxmax(axis=1)
+    got = ok["authority_id"].astype(int)
+    assert (got[clear] == expected[clear]).all(), ok.loc[clear & (got != expected), "id"]
+    assert clear.mean() > 0.95
+    # every chosen site carries the authority it lies in, with its names
+    for fac, res in default_run.results.items():
+        rk = res.ranking.set_index(res.ranking["site_id"].astype(str))
+        for sid in res.chosen:
+            i = int(np.flatnonzero(ok["id"].to_numpy() == sid)[0])
+            aid = int(rk.loc[sid, "authority_id"])
+            assert aid == int(expected.iloc[i]), (fac, sid)
+            name_he = members.set_index("pid").loc[aid, "Muni_Heb"]
+            assert (
+                rk.loc[sid, "authority_name_he"].replace("-", " ").split()[0]
+                == (name_he.replace("-", " ").split()[0])
+            )
+            assert (
+                rk.loc[sid, "authority_name_en"]
+                == default_run.region.authorities.set_index("id").loc[aid, "name_en"]
+            )
+
+
+def test_embedded_and_official_routes_give_the_same_candidate_land():
+    from siting.sources import region_from_cluster
+
+    israel = require_shared("israel")
+    embedded = default_region()
+    official = region_from_cluster(
+        "mishor-hahof",
+        data_dir=israel,
+        neighbours=sorted(set(embedded.authorities["id"]) - set(embedded.members["id"])),
+    )
+    kw = {"cell_m": 1000, "density_per_km2": 4000, "min_radius_m": 300, "buffers_m": BUFFERS}
+    a, b = hex_search(embedded, **kw), hex_search(official, **kw)
+
+    def land_by_authority(c: gpd.GeoDataFrame) -> pd.Series:
+        on_land = c["reason_truck_lot"].str.startswith("within") | ~c["excluded_truck_lot"]
+        sub = c[on_land]
+        return sub.groupby(sub["authority_id"].astype(int))["area_m2"].sum()
+
+    la, lb = land_by_authority(a), land_by_authority(b)
+    assert set(la.index) == set(lb.index) == set(embedded.members["id"])
+    np.testing.assert_allclose(la.sort_index(), lb.sort_index(), rtol=0.005)
+    # and the same reasons for the land around
+    ra = a["reason_truck_lot"].str.extract(r"^(on .* land|outside [a-zA-Z ]+|in the sea)")[0]
+    rb = b["reason_truck_lot"].str.extract(r"^(on .* land|outside [a-zA-Z ]+|in the sea)")[0]
+    assert set(ra.dropna()) >= {"on Megiddo land", "outside Israeli jurisdiction"}
+    assert abs(ra.value_counts() - rb.value_counts()).max() <= 3
