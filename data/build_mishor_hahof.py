@@ -4,9 +4,12 @@ Run from the repository root with ../shared/data present:
 
     python data/build_mishor_hahof.py
 
-It writes only figures (codes, names, populations, rates, locality-centre
-coordinates) into small project tables; the official files stay where they are.
-Sources are listed in data/mishor-hahof/SOURCES.md.
+It writes figures (codes, names, populations, rates, locality-centre coordinates)
+into small project tables, and ``jurisdictions.geojson``: a simplified derivative
+of the Ministry of Interior jurisdiction layer (the 15 authorities whole, every other
+jurisdiction and no-jurisdiction area within 2 km of their convex hull clipped to
+it), simplified as one coverage so shared borders stay shared.  The official files
+stay where they are.  Sources are listed in data/mishor-hahof/SOURCES.md.
 """
 
 from __future__ import annotations
@@ -48,6 +51,28 @@ NAMES_EN = {
     1327: "Ma'ale Iron",
     6000: "Baqa al-Gharbiyye",
 }
+#: Project English names of the jurisdictions around the cluster (the MOIN layer spells
+#: "Megido", "Tirat Karmel"...); no-jurisdiction areas keep the MOIN English name.
+CONTEXT_NAMES_EN = {
+    9: "Emek Yizre'el",
+    13: "Megiddo",
+    16: "Emek Hefer",
+    41: "Elyakhin",
+    240: "Yokne'am Illit",
+    494: "Daliyat al-Karmel",
+    534: "Isfiya",
+    637: "Ar'ara",
+    1247: "Harish",
+    1290: "Zemer",
+    1326: "Basma",
+    2100: "Tirat Carmel",
+    2500: "Nesher",
+    4000: "Haifa",
+}
+#: Simplification tolerance of the embedded boundaries (metres, EPSG:2039): GEOS coverage
+#: simplification (Visvalingam-Whyatt), "roughly the square root of the area of the
+#: triangles removed".
+TOLERANCE_M = 15.0
 KIND = {"עירייה": "city", "מועצה מקומית": "local_council", "מועצה אזורית": "regional_council"}
 
 
@@ -105,8 +130,57 @@ def main() -> int:
             w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
             w.writeheader()
             w.writerows(rows)
+    n_land, size = write_jurisdictions(region, auth_rows)
     print(f"{len(auth_rows)} authorities, {len(loc_rows)} localities -> {OUT}")
+    print(f"{n_land} jurisdictions ({size / 1024:.0f} KB, tolerance {TOLERANCE_M:g} m) -> {OUT}")
     return 0
+
+
+def write_jurisdictions(region, auth_rows: list[dict]) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Simplify the region's jurisdiction context as one coverage and write it as GeoJSON."""
+    import geopandas as gpd
+    import shapely
+
+    land = region.extra["jurisdictions"].to_crs("EPSG:2039")
+    extent = region.extra["jurisdictions_extent"]
+    geoms = shapely.coverage_simplify(land.geometry.to_numpy(), TOLERANCE_M)
+    land = land.set_geometry(list(geoms))
+    names = {r["id"]: (r["name_he"], r["name_en"]) for r in auth_rows}
+    ids = land["id"].astype(int)
+    land["name_en"] = [
+        names[i][1] if i in names else CONTEXT_NAMES_EN.get(i, en)
+        for i, en in zip(ids, land["name_en"], strict=True)
+    ]
+    land["name_he"] = [
+        names[i][0] if i in names else he for i, he in zip(ids, land["name_he"], strict=True)
+    ]
+    land["role"] = [
+        ("member" if i in NEWSLETTER_2024 else "neighbour")
+        if i in names
+        else ("no_jurisdiction" if i < 0 else "other")
+        for i in ids
+    ]
+    ext = gpd.GeoDataFrame(
+        {
+            "id": [0],
+            "moin_code": [0],
+            "name_he": ["גבול השכבה"],
+            "name_en": ["extent of this layer"],
+            "moin_name_en": [""],
+            "kind": ["extent"],
+            "role": ["extent"],
+        },
+        geometry=[shapely.simplify(extent, TOLERANCE_M)],
+        crs="EPSG:2039",
+    )
+    import pandas as pd
+
+    out = gpd.GeoDataFrame(pd.concat([land, ext], ignore_index=True), crs="EPSG:2039")
+    out = out.to_crs("EPSG:4326")
+    path = OUT / "jurisdictions.geojson"
+    path.unlink(missing_ok=True)
+    out.to_file(path, driver="GeoJSON", layer_options={"COORDINATE_PRECISION": 6})
+    return len(land), path.stat().st_size
 
 
 if __name__ == "__main__":

@@ -61,6 +61,10 @@ def test_the_plan_score_is_the_weighted_sum_recomputed_from_the_plan_figures(res
             / (a["nuisance"]["one"] - a["nuisance"]["zero"]),
         ),
     }
+    if "area" in w:  # eligible area on member land, from required (0) to twice it (1)
+        row = res.ranking.set_index("site_id").loc[res.chosen[0]]
+        ratio = row["area_m2"] / row["required_area_m2"]
+        n["area"] = min(1.0, max(0.0, (ratio - 1.0) / (a["area"]["one"] - 1.0)))
     score = 100 * sum(w[k] * n[k] for k in w)
     assert res.objective == pytest.approx(score, rel=1e-9)
     assert sum(w.values()) == pytest.approx(1.0)

@@ -23,6 +23,7 @@ ROOMS = (
     "sources",
     "costs",
     "network",
+    "landuse",
     "demand",
     "candidates",
     "criteria",

@@ -102,6 +102,13 @@ def test_geopackage_has_every_result_layer(result, written):
         "authorities",
         "coverage",
     } <= names
+    # the authorities are their jurisdiction polygons, with the land around them
+    auth = gpd.read_file(path, layer="authorities")
+    assert set(auth.geom_type) == {"MultiPolygon"}
+    assert len(auth) == len(result.region.authorities)
+    land = gpd.read_file(path, layer="land")
+    assert set(land.loc[land["status"] == "member", "id"]) == set(result.region.members["id"])
+    assert {"other", "no_jurisdiction", "sea"} <= set(land["status"])
     ws = result.results[Facility.WASTE_STATION]
     cand = gpd.read_file(path, layer="candidates_waste_station")
     assert len(cand) == len(result.candidates)

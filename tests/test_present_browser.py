@@ -109,6 +109,11 @@ def expected_counts(result: Any) -> dict[str, int]:
     """Features each map layer must hold, counted from the run itself."""
     region = getattr(result, "region", None) or result.scenario.region
     out = {"authorities": len(region.authorities), "localities": len(result.localities)}
+    out["authority_names"] = len(region.authorities)
+    land = region.extra.get("jurisdictions")
+    if land is not None:  # other land, grey: every jurisdiction not in the region but the sea,
+        others = ~land["id"].isin(region.authorities["id"]) & (land["kind"] != "sea")
+        out["land"] = int(others.sum()) + 1  # + land outside Israeli jurisdiction (Green Line)
     for fac, res in result.results.items():
         out[f"candidates:{fac.value}"] = len(result.candidates)
         out[f"chosen:{fac.value}"] = len(res.chosen)
@@ -212,9 +217,15 @@ def test_default_map_offline(browser, assets, result, lang, tmp_path):
     assert page.locator(".siting-chosen").count() == n_chosen
     shown = page.evaluate(
         "Object.entries(window.siting.layers).filter(([k, l]) => window.siting.map.hasLayer(l)"
-        " && !k.startsWith('chosen:')).reduce((n, [k, l]) => n + l.getLayers().length, 0)"
+        " && !k.startsWith('chosen:') && k !== 'authority_names')"
+        ".reduce((n, [k, l]) => n + l.getLayers().length, 0)"
     )
     assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == shown
+    # every authority's name is drawn on the map as text, in the map's language
+    region = getattr(result, "region", None) or result.scenario.region
+    names = page.locator(".siting-label-text").all_text_contents()
+    column = "name_he" if lang == "he" else "name_en"
+    assert sorted(names) == sorted(region.authorities[column])
 
     # a click on the best waste station site opens its popup with its rank
     ws = result.results[next(iter(result.results))]

@@ -79,6 +79,11 @@ def _cards(layer: dict) -> list[str]:
 def expected_counts(result) -> dict[str, int]:
     region = getattr(result, "region", None) or result.scenario.region
     out = {"authorities": len(region.authorities), "localities": len(result.localities)}
+    out["authority_names"] = len(region.authorities)
+    land = region.extra.get("jurisdictions")
+    if land is not None:  # other land, grey: every jurisdiction not in the region but the sea,
+        others = ~land["id"].isin(region.authorities["id"]) & (land["kind"] != "sea")
+        out["land"] = int(others.sum()) + 1  # + land outside Israeli jurisdiction (Green Line)
     for fac, res in result.results.items():
         out[f"candidates:{fac.value}"] = len(result.candidates)
         out[f"chosen:{fac.value}"] = len(res.chosen)
@@ -108,9 +113,19 @@ def test_layers_hold_every_feature(result):
         assert grey == (f["properties"]["id"] in excluded)
     reason = ws.ranking.loc[ws.ranking["excluded"], "exclusion_reason"].iloc[0]
     assert reason in _cards(layers["candidates:waste_station"])
-    # authorities are points in the embedded region, and the layer says so
-    assert {f["geometry"]["type"] for f in layers["authorities"]["features"]} == {"Point"}
-    assert "boundaries not embedded" in m.get_root().render()
+    # authorities are the embedded jurisdiction polygons, named on the map
+    assert {f["geometry"]["type"] for f in layers["authorities"]["features"]} <= {
+        "Polygon",
+        "MultiPolygon",
+    }
+    assert "boundaries not embedded" not in m.get_root().render()
+    labels = {f["properties"]["label"] for f in layers["authority_names"]["features"]}
+    assert labels == set(result.region.authorities["name_en"])
+    # non-member land is drawn, and says it is not searched
+    land = {f["properties"]["id"]: f["properties"]["tip"] for f in layers["land"]["features"]}
+    assert land["land:13"] == {"t": "Megiddo", "s": "not a member: not searched"}
+    assert land["land:-9939"]["s"] == "no municipal jurisdiction: not searched"
+    assert land["land:outside"]["t"] == "Outside Israeli jurisdiction"
 
 
 def test_popups_carry_every_criterion(result):

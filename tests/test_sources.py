@@ -464,3 +464,64 @@ def test_join_reports_authorities_missing_from_cbs(
     assert set(missing["id"]) == {1113, 1722, 1770}
     assert len(notes) == 3
     assert joined.set_index("id").loc[1113, "population"] > 10_000
+
+
+# ------------------------------------------------------------ embedded boundaries
+
+
+def test_embedded_region_has_polygons_and_the_land_around_offline() -> None:
+    from siting.sources.embedded import default_region
+
+    region = default_region()
+    assert set(region.authorities.geom_type) == {"MultiPolygon"}
+    land = region.extra["jurisdictions"]
+    kinds = set(land["kind"])
+    assert {"regional_council", "no_jurisdiction", "sea"} <= kinds
+    assert set(region.authorities["id"]) <= set(land["id"])
+    assert not any("not embedded" in n for n in region.notes)
+    # one coverage: neighbouring jurisdictions share their borders (no gaps, no overlaps)
+    m = land.to_crs(2039)
+    menashe, alona = (m.set_index("id").geometry[i] for i in (14, 45))
+    assert menashe.intersection(alona).area < 1.0  # m²
+    assert menashe.boundary.intersection(alona.boundary).length > 5_000  # a shared border
+
+
+def test_embedded_data_found_in_an_installed_wheel_layout(tmp_path: Path) -> None:
+    """The wheel ships data/ as siting/_data (pyproject force-include): load from there."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    pkg = tmp_path / "site" / "siting"
+    shutil.copytree(root / "siting", pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(root / "data", pkg / "_data", ignore=shutil.ignore_patterns("*.py"))
+    code = (
+        "import siting.sources.embedded as e; r = e.default_region(); "
+        "print(e.embedded_data_dir()); print(sorted(set(r.authorities.geom_type)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    assert out[0] == str(pkg / "_data")
+    assert out[1] == "['MultiPolygon']"
+
+
+def test_embedded_boundaries_match_the_official_layer(moin: gpd.GeoDataFrame) -> None:
+    """Each of the 15 embedded jurisdictions within 0.5 % of its official area."""
+    from siting.sources.embedded import default_region
+
+    region = default_region()
+    emb = region.authorities.to_crs(2039).set_index("id")
+    off = moin.to_crs(2039).set_index("id").loc[emb.index]
+    rel = (emb.area - off.area).abs() / off.area
+    assert (rel < 0.005).all(), rel.sort_values().tail(3).to_dict()
+    # and in the same place: symmetric difference small against the area
+    sym = emb.geometry.symmetric_difference(off.geometry, align=True).area / off.area
+    assert (sym < 0.02).all(), sym.sort_values().tail(3).to_dict()
+    assert set(region.members["id"]) == set(moin.loc[moin["cluster"] == MISHOR, "id"])

@@ -123,6 +123,10 @@ class CandidatesSpec(_Strict):
     cell_m: pydantic.StrictFloat | None = None
     built_up_density_per_km2: pydantic.StrictFloat | None = None
     min_built_up_radius_m: pydantic.StrictFloat | None = None
+    # neighbours (names or ids) whose land may host a facility, e.g. ["Megiddo"]
+    allow_land_of: list[int | str] = Field(default_factory=list)
+    # OSM extract whose land use excludes land (siting.landuse); true = the [costs] network
+    landuse: str | bool | None = None
 
     @pydantic.model_validator(mode="after")
     def _file_needs_path(self) -> CandidatesSpec:
@@ -496,7 +500,7 @@ def build_scenario(
     r = spec.region
     inputs: list[str] = []
     if r.embedded:
-        from siting.sources.embedded import default_region, embedded_data_dir
+        from siting.sources.embedded import EMBEDDED_INPUTS, default_region, embedded_data_dir
 
         try:
             region = default_region(r.embedded)
@@ -506,7 +510,7 @@ def build_scenario(
                 f"{source}: region.embedded{f' (line {line})' if line else ''}: {err}"
             ) from None
         folder = embedded_data_dir() / r.embedded
-        inputs += [str(folder / "authorities.csv"), str(folder / "localities.csv")]
+        inputs += [str(folder / n) for n in EMBEDDED_INPUTS if (folder / n).exists()]
     elif r.cluster:
         from siting.sources import region_from_cluster
 
@@ -565,15 +569,32 @@ def build_scenario(
         candidates = candidates_from_file(base / str(cs.file), layer=cs.layer)
         check_extent(candidates, f"candidates' in '{cs.file}")
         inputs.append(str(base / str(cs.file)))
+    if cs.allow_land_of:
+        from siting.candidates import allow_land
+
+        region = allow_land(region, cs.allow_land_of)
     exclusions = None
-    if cs.exclusions:
+    frames = [exclusions_from_file(base / p) for p in cs.exclusions]
+    for p, f in zip(cs.exclusions, frames, strict=True):
+        check_extent(f, f"exclusions' in '{p}")
+    inputs += [str(base / p) for p in cs.exclusions]
+    if cs.landuse is True and (c.model is not CostModelKind.NETWORK or not c.network):
+        raise ScenarioError(
+            "candidates.landuse = true needs [costs] model = 'network' with an OSM extract"
+        )
+    landuse = c.network if cs.landuse is True else (cs.landuse or None)
+    if landuse:
+        from siting.candidates import region_land
+        from siting.landuse import read_landuse
+
+        land, _, _ = region_land(region)
+        area = None if land is None else land[land["id"].isin(region.members["id"])].union_all()
+        frames.append(read_landuse(base / str(landuse), area=area))
+        inputs.append(str(base / str(landuse)))
+    if frames:
         import pandas as pd
 
-        frames = [exclusions_from_file(base / p) for p in cs.exclusions]
-        for p, f in zip(cs.exclusions, frames, strict=True):
-            check_extent(f, f"exclusions' in '{p}")
         exclusions = pd.concat([f.to_crs(frames[0].crs) for f in frames], ignore_index=True)
-        inputs += [str(base / p) for p in cs.exclusions]
 
     from siting.layers import Facility
 

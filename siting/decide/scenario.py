@@ -173,14 +173,14 @@ def default_scenario(**overrides: Any) -> Scenario:
     >>> len(default_scenario(extra_members=(1020, 628)).effective_region().members)
     12
     """
-    from siting.sources.embedded import default_region, embedded_data_dir
+    from siting.sources.embedded import EMBEDDED_INPUTS, default_region, embedded_data_dir
 
     folder = embedded_data_dir() / "mishor-hahof"
     base: dict[str, Any] = {
         "name": "mishor-hahof-default",
         "region": default_region("mishor-hahof"),
         "cost_model": CrowFlyModel(CrowFlyParams()),
-        "inputs": (str(folder / "authorities.csv"), str(folder / "localities.csv")),
+        "inputs": tuple(str(folder / n) for n in EMBEDDED_INPUTS if (folder / n).exists()),
     }
     base.update(overrides)
     return Scenario(**base)

@@ -14,7 +14,8 @@ file                          what
 ``solution.geojson``          the chosen sites (WGS84)
 ``result.gpkg``               every result layer at full resolution for QGIS (EPSG:2039):
                               ``candidates_<facility>``, ``localities``, ``chosen_sites``,
-                              ``assignments``, ``authorities``, ``coverage``,
+                              ``assignments``, ``authorities`` (polygons),
+                              ``land`` (jurisdictions around), ``coverage``,
                               ``exclusions`` (when present)
 ``manifest.json``             inputs with hashes, parameters, cost model, versions, outputs;
                               byte-identical when the same inputs are run again
@@ -296,8 +297,9 @@ def result_layers(
     ``candidates_<facility>`` (geometry + that facility's full ranking),
     ``localities`` (demand and assigned sites), ``chosen_sites``, ``assignments``
     (road routes where given, straight lines otherwise), ``authorities`` (with
-    tonnes/day), ``coverage`` (isochrones or the crow-fly circles of the map) and
-    ``exclusions`` when the scenario has them.
+    tonnes/day), ``land`` (the jurisdictions around the region with their ``status``:
+    member, neighbour, other, no_jurisdiction, sea), ``coverage`` (isochrones or the
+    crow-fly circles of the map) and ``exclusions`` when the scenario has them.
     """
     import shapely
 
@@ -386,7 +388,16 @@ def result_layers(
     auth = result.region.authorities.to_crs(METRIC_CRS).copy()
     tpd = loc.groupby(loc["authority_id"].astype(int))["tonnes_per_day"].sum()
     auth["tonnes_per_day"] = auth["id"].astype(int).map(tpd).to_numpy()
-    layers["authorities"] = auth
+    layers["authorities"] = auth  # jurisdiction polygons (points only for a points region)
+    land = result.region.extra.get("jurisdictions")
+    if land is not None and len(land):  # the land around: whose it is, and why not searched
+        land = land.to_crs(METRIC_CRS)
+        status = np.where(land["id"].isin(auth.loc[auth["member"], "id"]), "member", "other")
+        status = np.where(land["id"].isin(auth.loc[~auth["member"], "id"]), "neighbour", status)
+        kind = land["kind"].astype(str).to_numpy()
+        layers["land"] = land.assign(
+            status=np.where(np.isin(kind, ["sea", "no_jurisdiction"]), kind, status)
+        )
     if isochrones is not None and len(isochrones):
         layers["coverage"] = isochrones.to_crs(METRIC_CRS).assign(kind="isochrone")
     elif cover:

@@ -90,24 +90,38 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     fig = _figure(8.0, 9.0)
     ax = fig.add_subplot()
     cand = result.candidates.to_crs(METRIC_CRS)
+    auth = result.region.authorities.to_crs(METRIC_CRS)
+    member = auth["member"].astype(bool)
+    polygons = bool(auth.geom_type.isin(["Polygon", "MultiPolygon"]).all())
+    land_handles = _land_context(ax, result, auth, lang) if polygons else []
     fac = _first(result)
     rk = result.results[fac].ranking.set_index(result.results[fac].ranking["site_id"].astype(str))
     score = cand["id"].astype(str).map(rk["score"]).astype(float)
     excluded = cand["id"].astype(str).map(rk["excluded"]).fillna(True).astype(bool)
     if (~excluded).any():  # a facility with no eligible site draws only the excluded cells
         cand[~excluded].assign(score=score[~excluded]).plot(
-            ax=ax, column="score", cmap="YlOrBr", linewidth=0.1, edgecolor="#888", alpha=0.8
+            ax=ax,
+            column="score",
+            cmap="YlOrBr",
+            linewidth=0.1,
+            edgecolor="#888",
+            alpha=0.8,
+            zorder=2,
         )
     if excluded.any():
-        cand[excluded].plot(ax=ax, color="#bdbdbd", linewidth=0.1, edgecolor="#999", alpha=0.6)
+        # excluded cells: outlines only, so the land underneath stays readable
+        cand[excluded].plot(
+            ax=ax, facecolor="none", linewidth=0.1, edgecolor="#999", alpha=0.6, zorder=2
+        )
 
-    auth = result.region.authorities.to_crs(METRIC_CRS)
-    member = auth["member"].astype(bool)
-    if auth.geom_type.isin(["Polygon", "MultiPolygon"]).any():
+    if polygons:
         if member.any():
-            auth[member].boundary.plot(ax=ax, color="#00441b", linewidth=1.2)
+            auth[member].boundary.plot(ax=ax, color="#00441b", linewidth=1.2, zorder=4)
         if (~member).any():
-            auth[~member].boundary.plot(ax=ax, color="#737373", linewidth=0.8, linestyle="--")
+            auth[~member].boundary.plot(
+                ax=ax, color="#737373", linewidth=0.8, linestyle="--", zorder=4
+            )
+        _authority_names(ax, auth, lang)
     else:
         ax.scatter(
             auth[member].geometry.x,
@@ -179,7 +193,8 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
         )
     handles += [
         Patch(color="#fe9929", label=t("legend_score", lang)),
-        Patch(color="#bdbdbd", label=t("legend_excluded", lang)),
+        Patch(facecolor="none", edgecolor="#999", label=t("legend_excluded", lang)),
+        *land_handles,
         Line2D([], [], marker="o", color="#525252", linestyle="", label=t("legend_locality", lang)),
     ]
     ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
@@ -195,6 +210,72 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     if result.costs.approximate:
         fig.text(0.01, 0.005, t("approximate_warning", lang), fontsize=7, color="#a50026")
     return fig
+
+
+#: Fill of the land context on the static map: member land, neighbours, other land.
+_LAND_FILL = {
+    "member": "#e5f5e0",
+    "neighbour": "#f0f0f0",
+    "other": "#d9d9d9",
+    "no_jurisdiction": "#cfcfcf",
+    "sea": "#deebf7",
+}
+_LAND_LABEL = {
+    "member": ("member authorities' land (searched)", "שטח הרשויות החברות (נבדק)"),
+    "other": ("other land (not searched)", "קרקע אחרת (לא נבדקה)"),
+    "sea": ("sea", "ים"),
+    "outside": ("outside Israeli jurisdiction", "מחוץ לשיפוט ישראלי"),
+}
+
+
+def _land_context(ax: Any, result: RunResult, auth: Any, lang: Lang) -> list[Any]:
+    """Fill the region's land as the map's geography (there is no basemap offline):
+    members green, other jurisdictions and land without one grey, the sea blue."""
+    member = auth["member"].astype(bool)
+    auth[member].plot(ax=ax, color=_LAND_FILL["member"], linewidth=0, zorder=0)
+    if (~member).any():
+        auth[~member].plot(ax=ax, color=_LAND_FILL["neighbour"], linewidth=0, zorder=0)
+    handles = [Patch(color=_LAND_FILL["member"], label=_pick(_LAND_LABEL["member"], lang))]
+    land = result.region.extra.get("jurisdictions")
+    if land is not None and len(land):
+        land = land.to_crs(METRIC_CRS)
+        other = land[~land["id"].astype(int).isin(auth["id"].astype(int))]
+        for kind, part in other.groupby(
+            other["kind"].where(other["kind"].isin(_LAND_FILL), "other")
+        ):
+            part.plot(ax=ax, color=_LAND_FILL[str(kind)], linewidth=0, zorder=0)
+            part.boundary.plot(ax=ax, color="#a0a0a0", linewidth=0.4, zorder=1)
+        handles.append(Patch(color=_LAND_FILL["other"], label=_pick(_LAND_LABEL["other"], lang)))
+        handles.append(
+            Patch(facecolor="white", edgecolor="#a0a0a0", label=_pick(_LAND_LABEL["outside"], lang))
+        )
+        if (other["kind"] == "sea").any():
+            handles.append(Patch(color=_LAND_FILL["sea"], label=_pick(_LAND_LABEL["sea"], lang)))
+        xmin, ymin, xmax, ymax = auth.total_bounds
+        pad = 1500.0
+        ax.set_xlim(xmin - pad, xmax + pad)
+        ax.set_ylim(ymin - pad, ymax + pad)
+    return handles
+
+
+def _pick(texts: tuple[str, str], lang: Lang) -> str:
+    return texts[1] if lang is Lang.HE else texts[0]
+
+
+def _authority_names(ax: Any, auth: Any, lang: Lang) -> None:
+    for _, a in auth.iterrows():
+        name = a["name_he"] if lang is Lang.HE else a["name_en"]
+        pt = a.geometry.representative_point()
+        ax.annotate(
+            str(name),
+            (pt.x, pt.y),
+            ha="center",
+            va="center",
+            fontsize=7 if bool(a["member"]) else 6,
+            color="#00441b" if bool(a["member"]) else "#525252",
+            fontstyle="normal" if bool(a["member"]) else "italic",
+            zorder=6,
+        )
 
 
 def _scale_bar(ax: Any, lang: Lang) -> None:

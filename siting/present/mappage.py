@@ -21,7 +21,10 @@ from folium.map import Layer
 from folium.template import Template
 
 from siting.facility import spec
-from siting.layers import Facility
+from siting.layers import METRIC_CRS, Facility
+from siting.present.features import card as _card
+from siting.present.features import feature as _feature
+from siting.present.features import geojson_geometry as _geojson_geometry
 from siting.present.headline import headline_lines
 from siting.present.i18n import Lang, cost_model_text, fmt_number, t
 
@@ -62,6 +65,120 @@ def _ramp(t01: float, stops: list[tuple[float, str]]) -> str:
             mix = [round(x + f * (y - x)) for x, y in zip(rgb_a, rgb_b, strict=True)]
             return "#{:02x}{:02x}{:02x}".format(*mix)
     return stops[-1][1]
+
+
+# ------------------------------------------------------------------ land and names
+# (texts of the land layers; to move into siting.present.i18n.LABELS)
+_LAND_TEXT = {
+    "layer_land": ("Land outside the search", "קרקע מחוץ לאזור החיפוש"),
+    "layer_names": ("Authority names", "שמות הרשויות"),
+    "not_member": ("not a member: not searched", "אינה חברה באשכול: לא נבדקה"),
+    "allowed": (
+        "a neighbour's land the scenario allows (allow_land_of)",
+        "קרקע של רשות שכנה שהתרחיש מתיר (allow_land_of)",
+    ),
+    "no_jurisdiction": (
+        "no municipal jurisdiction: not searched",
+        "ללא שיפוט מוניציפלי: לא נבדקה",
+    ),
+    "outside": ("outside Israeli jurisdiction: not searched", "מחוץ לשיפוט ישראלי: לא נבדקה"),
+    "outside_name": ("Outside Israeli jurisdiction", "מחוץ לשיפוט ישראלי"),
+    "legend_land": (
+        "not members' land: not searched (hover for whose)",
+        "לא בתחום הרשויות החברות: לא נבדקה (ריחוף מציג של מי)",
+    ),
+}
+LAND_GREY = "#bdbdbd"
+
+
+def _lt(key: str, lang: Lang) -> str:
+    en, he = _LAND_TEXT[key]
+    return he if lang is Lang.HE else en
+
+
+def _place(lang: Lang, he: Any, en: Any) -> str:
+    he_s, en_s = str(he or ""), str(en or "")
+    return he_s if lang is Lang.HE or not en_s else en_s
+
+
+def _land_layer(
+    result: RunResult, lang: Lang, allowed: set[int], simplify_m: float
+) -> _GeoJsonLayer | None:
+    """The land around the region that is not searched: other authorities, areas without a
+    municipal jurisdiction and land outside Israeli jurisdiction (grey, dashed)."""
+    land = result.region.extra.get("jurisdictions")
+    if land is None or not len(land):
+        return None
+    land = land.to_crs(METRIC_CRS)
+    own = set(result.region.authorities["id"].astype(int))
+    feats = []
+    for _, a in land.iterrows():
+        aid, kind = int(a["id"]), str(a.get("kind", ""))
+        if aid in own or kind == "sea":
+            continue
+        name = _place(lang, a.get("name_he"), a.get("name_en"))
+        status = (
+            "no_jurisdiction"
+            if kind == "no_jurisdiction"
+            else ("allowed" if aid in allowed else "not_member")
+        )
+        feats.append(
+            _feature(
+                _geojson_geometry(a.geometry, simplify_m),
+                id=f"land:{aid}",
+                style={
+                    "color": "#238b45" if status == "allowed" else "#737373",
+                    "weight": 1,
+                    "dashArray": "3 3",
+                    "fillColor": "#e5f5e0" if status == "allowed" else LAND_GREY,
+                    "fillOpacity": 0.45,
+                },
+                tip=_card(name, _lt(status, lang)),
+            )
+        )
+    extent = result.region.extra.get("jurisdictions_extent")
+    if extent is not None:
+        outside = extent.difference(land.union_all())
+        parts = [g for g in getattr(outside, "geoms", [outside]) if g.area > 250_000]
+        if parts:
+            from shapely import union_all
+
+            feats.append(
+                _feature(
+                    _geojson_geometry(union_all(parts), simplify_m),
+                    id="land:outside",
+                    style={
+                        "color": "#737373",
+                        "weight": 1,
+                        "dashArray": "3 3",
+                        "fillColor": "#969696",
+                        "fillOpacity": 0.5,
+                    },
+                    tip=_card(_lt("outside_name", lang), _lt("outside", lang)),
+                )
+            )
+    if not feats:
+        return None
+    return _GeoJsonLayer(feats, name=_lt("layer_land", lang), key="land")
+
+
+def _names_layer(result: RunResult, lang: Lang) -> _GeoJsonLayer | None:
+    """Each authority's name at a point inside its polygon (members bold, neighbours grey)."""
+    auth = result.region.authorities.to_crs(METRIC_CRS)
+    if not auth.geom_type.isin({"Polygon", "MultiPolygon"}).all():
+        return None
+    feats = []
+    for _, a in auth.iterrows():
+        pt = a.geometry.representative_point()
+        feats.append(
+            _feature(
+                _geojson_geometry(pt),
+                id=f"name:{int(a['id'])}",
+                label=_place(lang, a.get("name_he"), a.get("name_en")),
+                label_class=None if bool(a["member"]) else "neighbour",
+            )
+        )
+    return _GeoJsonLayer(feats, name=_lt("layer_names", lang), key="authority_names")
 
 
 # ------------------------------------------------------------------ folium elements
@@ -185,6 +302,11 @@ _CSS = """
 .siting-panel .sw{display:inline-block;width:14px;height:10px;vertical-align:middle}
 .siting-panel svg{vertical-align:middle}
 .siting-icon{background:none;border:none}
+.siting-label{background:none;border:none}
+.siting-label-text{transform:translate(-50%,-50%);white-space:nowrap;font:600 12px/1.2
+ system-ui,-apple-system,"Segoe UI",Arial,sans-serif;color:#00441b;
+ text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;pointer-events:none}
+.siting-label-text.neighbour{color:#525252;font-weight:400;font-style:italic}
 .leaflet-control-layers-overlays label{white-space:nowrap}
 .leaflet-control-scale,.leaflet-control-attribution{direction:ltr}
 </style>
@@ -222,6 +344,14 @@ function sitingGeoJson(data) {
     style: function (f) { return f.properties.style || {}; },
     pointToLayer: function (f, latlng) {
       var p = f.properties;
+      if (p.label) {  // a place name drawn on the map, as text only
+        var el = document.createElement("div");
+        el.className = "siting-label-text" + (p.label_class ? " " + p.label_class : "");
+        el.textContent = p.label;
+        return L.marker(latlng, {icon: L.divIcon({html: el, className: "siting-label",
+                                                  iconSize: null}),
+                                 interactive: false, keyboard: false});
+      }
       if (p.icon) {
         return L.marker(latlng, {
           icon: L.divIcon({html: p.icon.html, className: "siting-icon",
@@ -389,6 +519,11 @@ def _legend(
         'stroke="#737373" stroke-width="2" stroke-dasharray="3 2"/></svg> '
         f"{_e(t('legend_neighbour', lang))}</div>"
     )
+    if auth_legend.get("land"):
+        parts.append(
+            f'<div><span class="sw" style="background:{LAND_GREY};border:1px dashed #737373">'
+            f"</span> {_e(_lt('legend_land', lang))}</div>"
+        )
     if has_exclusions:
         parts.append(
             '<div><span class="sw" style="background:#d6604d"></span> '

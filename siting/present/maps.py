@@ -2,9 +2,11 @@
 
 Layers, each toggleable in the layer control:
 
-* authorities — polygons when the region has jurisdictions, otherwise points
-  (the embedded default), coloured by tonnes of waste a day; members solid,
-  neighbours grey and dashed;
+* authorities — polygons when the region has jurisdictions (the embedded default
+  and the official files), otherwise points, coloured by tonnes of waste a day;
+  members solid, neighbours grey and dashed; their names as labels;
+* land outside the search — the other jurisdictions around the region, areas
+  without a municipal jurisdiction and land outside Israeli jurisdiction, grey;
 * localities — circles whose area is proportional to residents;
 * candidate sites per facility — coloured by score, excluded ones grey with
   the reason in their popup;
@@ -73,8 +75,10 @@ from siting.present.mappage import (
     _GeoJsonLayer,
     _icon,
     _js,
+    _land_layer,
     _legend,
     _locality_radius,
+    _names_layer,
     _number_ids,
     _ramp,
     _title_block,
@@ -106,6 +110,8 @@ _NOT_ROWS = frozenset(
         "score",
         "plan_value",
         "unreachable_from",
+        "authority_name_en",  # shown as the authority_id row, in the map's language
+        "authority_name_he",
     }
 )
 # Preferred order of the rows; other columns follow in the ranking's order.
@@ -164,8 +170,9 @@ def _names(lang: Lang, primary_he: Any, english: Any) -> tuple[str, str]:
 # ------------------------------------------------------------------------- layers
 def _authority_names(result: RunResult, lang: Lang) -> dict[int, str]:
     auth = result.region.authorities
+    land = result.region.extra.get("jurisdictions")
     out = {}
-    for _, a in auth.iterrows():
+    for _, a in pd.concat([land, auth]).iterrows() if land is not None else auth.iterrows():
         title, _sub = _names(lang, a.get("name_he"), a.get("name_en"))
         out[int(a["id"])] = title
     return out
@@ -585,11 +592,16 @@ def _exclusions_layer(result: RunResult, lang: Lang) -> _GeoJsonLayer | None:
     ex = result.scenario.exclusions
     if ex is None or len(ex) == 0:
         return None
-    ex = ex.to_crs(METRIC_CRS)
+    ex = ex.to_crs(METRIC_CRS).assign(_drawn=False)
+    if "osm_tag" in ex.columns:  # OSM land use: thousands of areas, one feature per rule
+        osm = ex["osm_tag"].fillna("").astype(str) != ""
+        zones = ex[osm].set_geometry(ex[osm].buffer(ex.loc[osm, "buffer_m"].astype(float)))
+        zones = zones.dissolve("kind", aggfunc={"buffer_m": "max"}, as_index=False)
+        ex = pd.concat([ex[~osm], zones.assign(_drawn=True)], ignore_index=True)
     feats = []
     for i, (_, z) in enumerate(ex.iterrows()):
         buffer_m = float(z.get("buffer_m", 0.0) or 0.0)
-        geom = z.geometry.buffer(buffer_m) if buffer_m > 0 else z.geometry
+        geom = z.geometry.buffer(buffer_m) if buffer_m > 0 and not z["_drawn"] else z.geometry
         kind = _text(z.get("kind"))
         feats.append(
             _feature(
@@ -673,14 +685,19 @@ def build_map(
 
     auth_names = _authority_names(result, lang)
     auth_layer, auth_legend = _authorities_layer(result, lang)
+    land_layer = _land_layer(result, lang, _allowed_land(result), SIMPLIFY_M["authorities"])
+    auth_legend["land"] = land_layer is not None
     cand_layers, cards = _candidate_layers(result, lang, auth_names)
-    layers: list[_GeoJsonLayer] = [auth_layer, *cand_layers]
+    layers: list[_GeoJsonLayer] = [*([land_layer] if land_layer else []), auth_layer, *cand_layers]
     layers += _coverage_layers(result, lang, isochrones)
     excl = _exclusions_layer(result, lang)
     if excl is not None:
         layers.append(excl)
     layers += _assignment_layers(result, lang, routes)
     layers.append(_localities_layer(result, lang, auth_names))
+    names_layer = _names_layer(result, lang)
+    if names_layer is not None:
+        layers.append(names_layer)
     layers += _chosen_layers(result, lang, cards)
     for layer in layers:
         layer.add_to(m)
@@ -717,6 +734,15 @@ def build_map(
     m.location = [(b[1] + b[3]) / 2, (b[0] + b[2]) / 2]
     _number_ids(fig)
     return m
+
+
+def _allowed_land(result: RunResult) -> set[int]:
+    """Ids of the neighbours whose land the run's scenario allows (``allow_land_of``)."""
+    from siting.candidates import region_land, resolve_land
+
+    keys = list(result.region.extra.get("allow_land_of", ()))
+    keys += list(getattr(result.scenario.search, "allow_land_of", ()))
+    return set(resolve_land(keys, region_land(result.region)[0])) if keys else set()
 
 
 def _bounds(result: RunResult) -> np.ndarray:

@@ -1,11 +1,15 @@
 """The embedded default region (Mishor HaHof), readable with no ``../shared``.
 
 The tables live in the repository's ``data/mishor-hahof/`` (installed into the
-package as ``siting/_data`` for non-editable installs) and hold only figures
-with their sources (``SOURCES.md`` beside them).  Authorities are points there
-(no jurisdiction polygons are embedded): each authority's point is the
-population-weighted centre of its localities.  Outputs made from this region
-say so.
+package as ``siting/_data`` for non-editable installs) and hold figures with
+their sources (``SOURCES.md`` beside them) and ``jurisdictions.geojson``: the
+Ministry of Interior jurisdictions of the 15 authorities and of the land around
+them, simplified at 15 m as one coverage (``data/build_mishor_hahof.py``).  The
+authorities are those polygons; the land around them becomes
+``Region.extra["jurisdictions"]`` (and its extent, EPSG:2039,
+``Region.extra["jurisdictions_extent"]``), which the site search uses to name the
+land a cell lies on — as :func:`~siting.sources.region_from_cluster` does from the
+official layer.
 """
 
 from __future__ import annotations
@@ -14,11 +18,23 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry import MultiPolygon
 
 from siting.errors import SitingError
 from siting.layers import METRIC_CRS, WGS84, Region
 
-__all__ = ["EMBEDDED_REGIONS", "default_region", "embedded_data_dir"]
+__all__ = [
+    "EMBEDDED_INPUTS",
+    "EMBEDDED_REGIONS",
+    "JURISDICTIONS_FILE",
+    "default_region",
+    "embedded_data_dir",
+]
+
+#: The embedded boundaries beside the tables.
+JURISDICTIONS_FILE = "jurisdictions.geojson"
+#: The files an embedded region is read from (hashed into the manifest).
+EMBEDDED_INPUTS = ("authorities.csv", "localities.csv", JURISDICTIONS_FILE)
 
 EMBEDDED_REGIONS = {"mishor-hahof": "אשכול רשויות מישור החוף (Mishor HaHof cluster)"}
 
@@ -27,7 +43,7 @@ def embedded_data_dir() -> Path:
     """Directory of the embedded tables (package copy first, then the repo's data/)."""
     here = Path(__file__).resolve().parent.parent
     for cand in (here / "_data", here.parent / "data"):
-        if (cand / "mishor-hahof" / "authorities.csv").exists():
+        if (cand / "mishor-hahof" / JURISDICTIONS_FILE).exists():
             return cand
     raise SitingError(
         "embedded data not found: expected data/mishor-hahof/ in the repository or "
@@ -59,22 +75,20 @@ def default_region(name: str = "mishor-hahof") -> Region:
         geometry=gpd.points_from_xy(loc["lon"], loc["lat"]),
         crs=WGS84,
     )
-    # authority point = population-weighted centre of its localities (EPSG:2039)
-    xy = localities.geometry.to_crs(METRIC_CRS)
-    frame = pd.DataFrame({"aid": loc["authority_id"], "w": loc["population"], "x": xy.x, "y": xy.y})
-    frame["wx"] = frame["w"] * frame["x"]
-    frame["wy"] = frame["w"] * frame["y"]
-    sums = frame.groupby("aid")[["w", "wx", "wy"]].sum()
-    centre = sums[["wx", "wy"]].div(sums["w"], axis=0)
-    missing = sorted(set(auth["id"]) - set(centre.index))
+    land = gpd.read_file(folder / JURISDICTIONS_FILE)
+    extent_rows = land["kind"] == "extent"
+    extent = land[extent_rows].to_crs(METRIC_CRS).geometry.iloc[0]
+    land = land[~extent_rows].drop(columns="role").reset_index(drop=True)
+    land["id"] = land["id"].astype("int64")
+    polygons = land.set_index("id").geometry
+    missing = sorted(set(auth["id"]) - set(polygons.index))
     if missing:
-        raise SitingError(f"embedded region {name}: authorities without localities {missing}")
-    cx = centre.loc[auth["id"]]
+        raise SitingError(f"embedded region {name}: authorities without boundaries {missing}")
     authorities = gpd.GeoDataFrame(
         auth,
-        geometry=gpd.points_from_xy(cx["wx"].to_numpy(), cx["wy"].to_numpy()),
-        crs=METRIC_CRS,
-    ).to_crs(WGS84)
+        geometry=[_multi(polygons[int(i)]) for i in auth["id"]],
+        crs=WGS84,
+    )
     authorities["member"] = authorities["member"].astype(str).str.lower().eq("true")
     region = Region(
         name=EMBEDDED_REGIONS[name],
@@ -87,12 +101,20 @@ def default_region(name: str = "mishor-hahof") -> Region:
             "Interior jurisdictions (Oct 2025)",
             "Localities: CBS localities file 2021 (codes, names, centre coordinates, "
             "population end 2021)",
+            "Boundaries: Ministry of Interior jurisdiction areas (muni_vaadim, Oct 2025), "
+            "simplified at 15 m with shared borders kept (data/mishor-hahof/jurisdictions."
+            "geojson, data/build_mishor_hahof.py); Israeli government open data",
         ),
         notes=(
-            "Jurisdiction boundaries are not embedded: authorities are drawn as the "
-            "population-weighted centre of their localities and the site-search area is "
-            "approximated from the localities (load the Ministry of Interior layer for real "
-            "boundaries).",
+            "Jurisdiction boundaries are the Ministry of Interior's (Oct 2025), simplified at "
+            "15 m (each authority's area within 0.05 % of the official layer).",
         ),
+        extra={"jurisdictions": land, "jurisdictions_extent": extent},
     )
     return region.validated()
+
+
+def _multi(geom: object) -> MultiPolygon:
+    if isinstance(geom, MultiPolygon):
+        return geom
+    return MultiPolygon([geom])

@@ -43,10 +43,13 @@ from siting.sources.moin import CLUSTERS, cluster_name, cluster_slug, read_moin_
 
 __all__ = [
     "AUTHORITY_FILES",
+    "JURISDICTION_MARGIN_M",
     "LOCALITY_FILES",
     "STATS_FILES",
     "join_authority_stats",
+    "jurisdictions_around",
     "list_clusters",
+    "read_no_jurisdiction",
     "region_from_cluster",
     "resolve_data_dir",
 ]
@@ -89,6 +92,16 @@ _DOWNLOAD_HINT = (
 )
 
 _Note = tuple[str, frozenset[int], frozenset[int]]  # text, authority ids, locality ids
+
+#: How far beyond the convex hull of a region's authorities the jurisdiction context reaches (m):
+#: wider than a search cell, so every cell of a site search lies inside it.
+JURISDICTION_MARGIN_M = 2000.0
+
+#: ``id`` of the sea in the jurisdiction context layer (kind ``"sea"``).
+SEA_ID = -1
+
+#: Columns of the jurisdiction context layer (:func:`jurisdictions_around`).
+JURISDICTION_COLUMNS = ("id", "moin_code", "name_he", "name_en", "moin_name_en", "kind", "geometry")
 
 REGION_AUTHORITY_COLUMNS = (
     "id",
@@ -170,12 +183,156 @@ def _read_cached(kind: str, key: tuple[str, int, int]) -> Any:
         return read_moin_authorities(path)
     if kind == "localities":
         return read_cbs_localities(path)
+    if kind == "no_jurisdiction":
+        return read_no_jurisdiction(path)
     return read_cbs_authority_stats(path)
 
 
 def _read(kind: str, path: Path) -> Any:
     """Read through a small cache keyed by path, mtime and size; always a copy."""
     return _read_cached(kind, _file_key(path)).copy()
+
+
+def read_no_jurisdiction(path: str | Path) -> gpd.GeoDataFrame:
+    """The areas "ללא שיפוט" (no municipal jurisdiction) of the Ministry of Interior layer.
+
+    :func:`~siting.sources.read_moin_authorities` drops them because they are not
+    authorities; a site search needs them to say *why* land is not a candidate.
+
+    Returns
+    -------
+    GeoDataFrame
+        EPSG:4326, one (repaired) polygon per area: ``id`` (``-CR_PNIM``, negative so it
+        never clashes with an authority id), ``moin_code``, ``name_he``, ``name_en``,
+        ``moin_name_en``, ``kind`` = ``"no_jurisdiction"``.
+    """
+    path = Path(path)
+    raw = gpd.read_file(path, layer="authorities") if path.suffix == ".gpkg" else None
+    if raw is None or "Sug_Muni" not in raw.columns:
+        raw = gpd.read_file(path)
+    raw = raw.to_crs("EPSG:4326")
+    none = raw[raw["Sug_Muni"].fillna("").astype(str).str.startswith("ללא שיפוט")].copy()
+    code = pd.to_numeric(none["CR_PNIM"], errors="coerce").fillna(0).astype("int64")
+    none["moin_code"] = code.to_numpy()
+    geoms = none.geometry.make_valid().to_numpy()
+    frame = gpd.GeoDataFrame(
+        {
+            "moin_code": none["moin_code"].to_numpy(),
+            "name_he": none["Muni_Heb"].astype(str).str.strip().to_numpy(),
+            "name_en": none["Muni_Eng"].astype(str).str.strip().to_numpy(),
+        },
+        geometry=[_polygonal(g) for g in geoms],
+        crs="EPSG:4326",
+    )
+    frame = frame.dissolve(by="moin_code", aggfunc="first", as_index=False)
+    frame["id"] = -frame["moin_code"]
+    frame["moin_name_en"] = frame["name_en"]
+    frame["kind"] = "no_jurisdiction"
+    return gpd.GeoDataFrame(frame[list(JURISDICTION_COLUMNS)], crs="EPSG:4326")
+
+
+def _polygonal(geom: Any) -> Any:
+    """The polygonal part of a repaired geometry (make_valid may add lines or points)."""
+    from shapely import get_parts, union_all
+
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return union_all(parts)
+
+
+def _sea_west_of(land: Any, extent: Any, *, strip_m: float = 100.0) -> Any:
+    """The part of ``extent`` outside ``land`` that lies west of all land at its latitude.
+
+    The Ministry's jurisdictions end at the coastline, so west of the westernmost land in
+    each east-west strip of ``strip_m`` is the Mediterranean; land outside every
+    jurisdiction elsewhere (across the Green Line, a border) stays "outside".  Strips with
+    no land at all are not sea.
+    """
+    from shapely import box, union_all
+
+    minx, miny, maxx, maxy = extent.bounds
+    boxes = []
+    for y0 in np.arange(miny, maxy, strip_m):
+        part = land.intersection(box(minx, y0, maxx, y0 + strip_m))
+        if part.is_empty:
+            continue
+        west = part.bounds[0]
+        if west > minx:
+            boxes.append(box(minx, y0, west, y0 + strip_m))
+    if not boxes:
+        return box(0, 0, 0, 0).intersection(box(1, 1, 2, 2))
+    sea = union_all(boxes).intersection(extent).difference(land)
+    return _polygonal(sea)
+
+
+def jurisdictions_around(
+    authorities: gpd.GeoDataFrame,
+    no_jurisdiction: gpd.GeoDataFrame,
+    around: gpd.GeoDataFrame,
+    *,
+    margin_m: float = JURISDICTION_MARGIN_M,
+) -> tuple[gpd.GeoDataFrame, Any]:
+    """Every jurisdiction (and no-jurisdiction area) near ``around``, clipped to an extent.
+
+    Parameters
+    ----------
+    authorities : GeoDataFrame
+        All authorities (:func:`~siting.sources.read_moin_authorities`).
+    no_jurisdiction : GeoDataFrame
+        :func:`read_no_jurisdiction`.
+    around : GeoDataFrame
+        The region's authorities (polygons).
+    margin_m : float
+        The extent is the convex hull of ``around`` buffered by this many metres.
+
+    Returns
+    -------
+    jurisdictions : GeoDataFrame
+        EPSG:4326, :data:`JURISDICTION_COLUMNS`; the authorities of ``around`` whole, the
+        others clipped to the extent, and the sea west of the coast (``kind`` "sea",
+        ``id`` :data:`SEA_ID`).  Inside the extent, land covered by none of them is
+        outside Israeli municipal jurisdiction altogether (e.g. across the Green Line).
+    extent : shapely Polygon
+        EPSG:2039.
+    """
+    extent = around.to_crs(METRIC_CRS).union_all().convex_hull.buffer(margin_m)
+    own = set(around["id"].astype(int))
+    auth = authorities.copy()
+    if "moin_name_en" not in auth.columns:
+        auth["moin_name_en"] = auth["name_en"]
+    frames = [auth[list(JURISDICTION_COLUMNS)], no_jurisdiction[list(JURISDICTION_COLUMNS)]]
+    land = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+    metric = land.to_crs(METRIC_CRS)
+    near = metric.intersects(extent).to_numpy()
+    metric = metric[near].copy()
+    whole = metric["id"].astype(int).isin(own).to_numpy()
+    metric.loc[~whole, "geometry"] = [
+        _polygonal(g) for g in metric.geometry[~whole].intersection(extent)
+    ]
+    metric = metric[~metric.geometry.is_empty]
+    sea = _sea_west_of(metric.union_all(), extent)
+    if not sea.is_empty:
+        metric = pd.concat(
+            [
+                metric,
+                gpd.GeoDataFrame(
+                    {
+                        "id": [SEA_ID],
+                        "moin_code": [0],
+                        "name_he": ["הים התיכון"],
+                        "name_en": ["Mediterranean Sea"],
+                        "moin_name_en": [""],
+                        "kind": ["sea"],
+                    },
+                    geometry=[sea],
+                    crs=METRIC_CRS,
+                ),
+            ],
+            ignore_index=True,
+        )
+    out = metric.to_crs("EPSG:4326").sort_values("id").reset_index(drop=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326"), extent
 
 
 # --------------------------------------------------------------------------- joins
@@ -517,9 +674,22 @@ def region_from_cluster(
         sources=tuple(sources),
         notes=tuple(region_notes),
         slug=cluster_slug(name),
-        extra={"cluster": name, "data_dir": str(folder), "neighbours": tuple(extra)},
+        extra={
+            "cluster": name,
+            "data_dir": str(folder),
+            "neighbours": tuple(extra),
+            **_context(folder, authorities, auth),
+        },
     )
     return region.validated() if validate else region
+
+
+def _context(folder: Path, authorities: gpd.GeoDataFrame, auth: gpd.GeoDataFrame) -> dict[str, Any]:
+    """``jurisdictions`` and ``jurisdictions_extent`` for a region's ``extra``."""
+    moin_path = _find_file(folder, AUTHORITY_FILES, "Ministry of Interior jurisdiction layer")
+    none = _read("no_jurisdiction", moin_path)
+    land, extent = jurisdictions_around(authorities, none, auth)
+    return {"jurisdictions": land, "jurisdictions_extent": extent}
 
 
 def list_clusters(data_dir: str | Path | None = None) -> pd.DataFrame:
