@@ -733,6 +733,7 @@ def test_download_wrappers_call_osmnx_correctly_without_downloading(monkeypatch,
 
     monkeypatch.setattr(ox, "graph_from_polygon", fake_polygon)
     monkeypatch.setattr(ox, "geocode_to_gdf", fake_geocode)
+    monkeypatch.setattr(network.download, "_check_reachable", lambda url, timeout_s: None)
     area = Polygon([(35.20, 31.78), (35.21, 31.78), (35.21, 31.785), (35.20, 31.785)])
     g = network.graph_from_polygon(area, cache_dir=tmp_path, progress=False)
     assert sorted(g.nodes) == [2, 3, 5, 6]

@@ -1,8 +1,9 @@
 """Truck-aware OSM road graphs and exact, fast travel-cost matrices.
 
 Load a road network (:func:`load_osm` for local ``.osm``/``.osm.bz2``/
-``.osm.pbf``/``.graphml`` files, :func:`graph_from_polygon` or
-:func:`graph_from_place` with internet), apply a heavy-vehicle profile
+``.osm.pbf``/``.graphml`` files, :func:`graph_from_polygon` of a run's
+:func:`haul_area` or :func:`graph_from_place` with internet; offline they fail
+within seconds with a :class:`DownloadError`), apply a heavy-vehicle profile
 (:class:`TruckProfile`: speeds per road class, ``hgv``/access/weight/height
 restrictions, largest strongly connected component), then
 
@@ -43,12 +44,18 @@ from siting.network._profile import (
     TruckProfile,
     Vehicle,
 )
-from siting.network.load import (
-    PROFILES,
-    apply_profile,
+from siting.network.download import (
+    HAUL_AREA_BUFFER_M,
+    OVERPASS_CHECK_TIMEOUT_S,
+    DownloadError,
     default_cache_dir,
     graph_from_place,
     graph_from_polygon,
+    haul_area,
+)
+from siting.network.load import (
+    PROFILES,
+    apply_profile,
     load_osm,
     profile_report,
 )
@@ -68,13 +75,16 @@ from siting.network.routing import (
 __all__ = [
     "ARTICULATED_TRUCK",
     "COMPACTOR_26T",
+    "HAUL_AREA_BUFFER_M",
     "MAX_TRUCK_SPEED_KMH",
     "MIN_EDGE_TRAVEL_TIME_S",
+    "OVERPASS_CHECK_TIMEOUT_S",
     "PROFILES",
     "SNAP_EXCLUDE_HIGHWAYS",
     "SNAP_THRESHOLD_M",
     "TRACK_GRADE_SPEEDS_KMH",
     "TRUCK_SPEEDS_KMH",
+    "DownloadError",
     "FarSnap",
     "NetworkCostModel",
     "PolygonSnap",
@@ -87,6 +97,7 @@ __all__ = [
     "default_cache_dir",
     "graph_from_place",
     "graph_from_polygon",
+    "haul_area",
     "isochrones",
     "load_osm",
     "profile_report",
