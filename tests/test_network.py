@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bz2
 import itertools
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -750,3 +751,35 @@ def test_progress_bar_can_be_switched_on_and_off(capsys):
     assert capsys.readouterr().err == ""
     network.load_osm(MINI, progress=True)
     assert "road network mini.osm" in capsys.readouterr().err
+
+
+def test_network_cost_model_refuses_a_network_that_misses_the_region():
+    g = street_graph()
+    g.graph["source"] = "street.osm"
+    near = lonlat_points([(LON0, LAT0)], ids=["a"])
+    far = lonlat_points([(LON0 + 0.3, LAT0 + 0.3), (LON0 - 0.3, LAT0 + 0.2)], ids=["b", "c"])
+    with pytest.raises(
+        LayerError, match=r"street.osm does not cover the region: 2 of 3 points"
+    ) as e:
+        network.NetworkCostModel(g).matrix(near, far)
+    assert "0 of 1 origins, 2 of 2 destinations" in str(e.value)
+    assert "more than 1000 m" in str(e.value)
+    # the same points are accepted when the share is allowed, and flagged
+    m = network.NetworkCostModel(g, max_far_share=1.0).matrix(near, far)
+    assert m.details["far_destinations"] == ["b", "c"]
+    with pytest.raises(ScenarioError, match="max_far_share"):
+        network.NetworkCostModel(g, max_far_share=1.5)
+
+
+@pytest.mark.shared
+def test_jerusalem_extract_is_refused_for_the_mishor_hahof_region(jerusalem):
+    """Today's trap: a city extract under a rural cluster 80 km away snapped every point to a
+    few edge nodes and reported exact figures.  Now the model refuses it, with the counts."""
+    from siting.sources.embedded import default_region
+
+    loc = default_region("mishor-hahof").member_localities()
+    with pytest.raises(LayerError, match=r"does not cover the region: \d+ of \d+ points") as e:
+        network.NetworkCostModel(jerusalem).matrix(loc, loc.iloc[:5])
+    assert "jerusalem_2016.osm.pbf" in str(e.value)
+    assert re.search(r"median (\d+\.\d) km", str(e.value))
+    assert float(re.search(r"median (\d+\.\d) km", str(e.value)).group(1)) > 30

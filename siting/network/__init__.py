@@ -61,6 +61,7 @@ from siting.network.load import (
 )
 from siting.network.model import NetworkCostModel
 from siting.network.routing import (
+    MAX_FAR_SHARE,
     SNAP_EXCLUDE_HIGHWAYS,
     SNAP_THRESHOLD_M,
     FarSnap,
@@ -76,6 +77,7 @@ __all__ = [
     "ARTICULATED_TRUCK",
     "COMPACTOR_26T",
     "HAUL_AREA_BUFFER_M",
+    "MAX_FAR_SHARE",
     "MAX_TRUCK_SPEED_KMH",
     "MIN_EDGE_TRAVEL_TIME_S",
     "OVERPASS_CHECK_TIMEOUT_S",

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from siting.costs import CostMatrix
-from siting.errors import LayerError
+from siting.errors import LayerError, ScenarioError
 from siting.network import _geo
 from siting.network.routing import (
+    MAX_FAR_SHARE,
     SNAP_THRESHOLD_M,
     FarSnap,
     PolygonSnap,
@@ -55,6 +56,11 @@ class NetworkCostModel:
         their rows/columns ``inf``.
     polygon_snap : {"centroid", "nearest"}
         How polygon destinations join the network (see :class:`PolygonSnap`).
+    max_far_share : float
+        When more than this share of a matrix's points (origins and destinations
+        together) snap beyond ``snap_threshold_m``, :meth:`matrix` raises
+        :class:`~siting.errors.LayerError`: the network does not cover the
+        region (default :data:`MAX_FAR_SHARE`; 1 never refuses).
     n_jobs, max_memory_mb
         See :func:`travel_costs`.
 
@@ -77,6 +83,7 @@ class NetworkCostModel:
     snap_threshold_m: float = SNAP_THRESHOLD_M
     far_snap: FarSnap | str = FarSnap.FLAG
     polygon_snap: PolygonSnap | str = PolygonSnap.CENTROID
+    max_far_share: float = MAX_FAR_SHARE
     n_jobs: int = 1
     max_memory_mb: float = 512.0
     name: str = "osm-network"
@@ -92,6 +99,8 @@ class NetworkCostModel:
         if self.graph.number_of_nodes() == 0:
             raise LayerError("road network", "the graph has no nodes")
         _geo.check_coordinates(self.graph, "graph")
+        if not 0.0 <= self.max_far_share <= 1.0:
+            raise ScenarioError(f"max_far_share must be in [0, 1] (got {self.max_far_share!r})")
         object.__setattr__(self, "far_snap", _enum(FarSnap, self.far_snap, "far_snap"))
         object.__setattr__(
             self, "polygon_snap", _enum(PolygonSnap, self.polygon_snap, "polygon_snap")
@@ -135,6 +144,7 @@ class NetworkCostModel:
         """
         so = self.snap(origins, "origins")
         sd = self.snap(destinations, "destinations")
+        self._check_coverage(so, sd)
         minutes, km = cost_matrices(
             self.graph,
             so["node"].tolist(),
@@ -178,6 +188,24 @@ class NetworkCostModel:
                 "unreachable_pairs": [(oid[i], did[j]) for i, j in bad[:1000]],
                 "n_unreachable": len(bad),
             },
+        )
+
+    def _check_coverage(self, so: pd.DataFrame, sd: pd.DataFrame) -> None:
+        """Refuse a network most points snap far from (it misses the region)."""
+        n = len(so) + len(sd)
+        far = int(so["far"].sum() + sd["far"].sum())
+        if n == 0 or far <= self.max_far_share * n:
+            return
+        snap_km = np.concatenate([so["snap_m"].to_numpy(), sd["snap_m"].to_numpy()]) / 1000.0
+        source = self.graph.graph.get("source", "the graph")
+        raise LayerError(
+            "road network",
+            f"{source} does not cover the region: {far} of {n} points "
+            f"({int(so['far'].sum())} of {len(so)} origins, {int(sd['far'].sum())} of "
+            f"{len(sd)} destinations) lie more than {self.snap_threshold_m:g} m from a usable "
+            f"road (median {np.median(snap_km):.1f} km, max {snap_km.max():.1f} km; more than "
+            f"{self.max_far_share:.0%} refuses it); load a network that covers the haul area "
+            "(`siting network fetch <scenario>` or a larger .osm.pbf extract)",
         )
 
     def routes(

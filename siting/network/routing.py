@@ -17,6 +17,7 @@ from siting.errors import LayerError, ScenarioError
 from siting.network import _geo, _paths
 
 __all__ = [
+    "MAX_FAR_SHARE",
     "SNAP_EXCLUDE_HIGHWAYS",
     "SNAP_THRESHOLD_M",
     "FarSnap",
@@ -36,6 +37,14 @@ log = logging.getLogger(__name__)
 #: block; beyond it the access leg is a real share of a short trip and may cross
 #: a valley or fence the network does not show.
 SNAP_THRESHOLD_M = 1000.0
+
+#: Share of a matrix's points (origins and destinations together) snapped beyond
+#: the threshold above which :class:`NetworkCostModel` refuses the network: it
+#: does not cover the region (e.g. a city extract under a rural cluster), and
+#: figures routed from the few edge nodes everything snaps to would be presented
+#: as exact.  Assumption: a majority; a few far points (a remote candidate, one
+#: destination off the map) are flagged instead.
+MAX_FAR_SHARE = 0.5
 
 #: A node all of whose edges have these classes is not a snapping target: a truck
 #: cannot join a motorway between its junctions.
