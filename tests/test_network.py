@@ -255,7 +255,11 @@ def test_prepared_graph_is_refreshed_when_the_graph_changes():
     g.add_edge(2, 3, travel_time=10.0, length=100.0)  # new edge: noticed automatically
     assert network.travel_costs(g, [1], [3])[0, 0] == 55.0
     for data in g[2][3].values():
-        data["travel_time"] = 20.0  # in-place weight change: clear the cache
+        data["travel_time"] = 20.0  # in-place weight change: noticed by the content key
+    assert network.travel_costs(g, [1], [3])[0, 0] == 65.0
+    g[2][3][0]["length"] = 50.0  # a length alone changes the km
+    _, km = network.cost_matrices(g, [1], [3])
+    assert km[0, 0] == pytest.approx((1200.0 + 50.0) / 1000.0)  # 1 → 2 (parallel) → 3
     network.clear_cache(g)
     assert network.travel_costs(g, [1], [3])[0, 0] == 65.0
 
@@ -703,47 +707,6 @@ def test_default_cache_dir(monkeypatch, tmp_path):
     monkeypatch.delenv("SITING_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert network.default_cache_dir() == tmp_path / "siting" / "osm"
-
-
-def test_download_wrappers_call_osmnx_correctly_without_downloading(monkeypatch, tmp_path):
-    """OSMnx is replaced by fakes that check the call against OSMnx's real signature."""
-    import inspect
-
-    import osmnx as ox
-
-    from siting.network._osm import build_raw_graph, read_osm_ways
-
-    ways, coords, _ = read_osm_ways(MINI, network.PROFILES["truck"].routable_highways)
-    raw, _ = build_raw_graph(ways, coords)
-    real_polygon, real_geocode = ox.graph_from_polygon, ox.geocode_to_gdf
-    saved_tags = list(ox.settings.useful_tags_way)
-    calls = []
-
-    def fake_polygon(*args, **kwargs):
-        inspect.signature(real_polygon).bind(*args, **kwargs)
-        calls.append(kwargs)
-        assert Path(ox.settings.cache_folder) == tmp_path
-        assert ox.settings.use_cache
-        assert {"hgv", "maxweight", "maxheight"} <= set(ox.settings.useful_tags_way)
-        assert args[0].contains(Point(35.205, 31.7825))  # the buffered area
-        return raw.copy()
-
-    def fake_geocode(*args, **kwargs):
-        inspect.signature(real_geocode).bind(*args, **kwargs)
-        return gpd.GeoDataFrame(geometry=[Point(35.205, 31.7825)], crs=4326)
-
-    monkeypatch.setattr(ox, "graph_from_polygon", fake_polygon)
-    monkeypatch.setattr(ox, "geocode_to_gdf", fake_geocode)
-    monkeypatch.setattr(network.download, "_check_reachable", lambda url, timeout_s: None)
-    area = Polygon([(35.20, 31.78), (35.21, 31.78), (35.21, 31.785), (35.20, 31.785)])
-    g = network.graph_from_polygon(area, cache_dir=tmp_path, progress=False)
-    assert sorted(g.nodes) == [2, 3, 5, 6]
-    assert '"highway"~"^(' in calls[0]["custom_filter"]
-    assert "track" not in calls[0]["custom_filter"]
-    assert calls[0]["simplify"] is False
-    g2 = network.graph_from_place("Somewhere", cache_dir=tmp_path, progress=False)
-    assert g2.number_of_edges() == g.number_of_edges()
-    assert list(ox.settings.useful_tags_way) == saved_tags  # settings restored
 
 
 def test_progress_bar_can_be_switched_on_and_off(capsys):

@@ -170,3 +170,33 @@ def test_haul_area_covers_localities_candidates_and_destinations():
     np.testing.assert_allclose(
         buffered.area, full.buffer(network.HAUL_AREA_BUFFER_M).area, rtol=1e-9
     )
+
+
+def test_graph_from_place_geocodes_then_downloads_the_buffered_place(http, monkeypatch, tmp_path):
+    import inspect
+
+    import osmnx as ox
+
+    calls, _ = http
+    real_geocode = ox.geocode_to_gdf
+    saved_tags = list(ox.settings.useful_tags_way)
+
+    def fake_geocode(*args, **kwargs):
+        inspect.signature(real_geocode).bind(*args, **kwargs)
+        assert Path(ox.settings.cache_folder) == tmp_path
+        assert {"hgv", "maxweight", "oneway:hgv"} <= set(ox.settings.useful_tags_way)
+        return gpd.GeoDataFrame(geometry=[Point(35.205, 31.7825)], crs=4326)
+
+    monkeypatch.setattr(ox, "geocode_to_gdf", fake_geocode)
+    g = network.graph_from_place("Somewhere", cache_dir=tmp_path, progress=False)
+    assert g.number_of_edges() > 0
+    (query,) = calls["post"]
+    assert "poly:" in query["data"]
+    assert list(ox.settings.useful_tags_way) == saved_tags  # settings restored
+
+    def fail(*args, **kwargs):
+        raise requests.ConnectionError("offline")
+
+    monkeypatch.setattr(ox, "geocode_to_gdf", fail)
+    with pytest.raises(network.DownloadError, match="geocoding 'Somewhere' failed"):
+        network.graph_from_place("Somewhere", cache_dir=tmp_path, progress=False)

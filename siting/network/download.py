@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 from siting.costs import METRIC_CRS
 from siting.errors import LayerError, SitingError
 from siting.layers import Region
+from siting.network._osm import WAY_TAGS, build_raw_graph
 from siting.network._profile import Report, TruckProfile
 from siting.network.load import _finish, _resolve_profile, _Stages
 from siting.params import WasteParams
@@ -120,8 +121,6 @@ def _osmnx_settings(cache_dir: Path) -> Iterator[None]:
     """Temporarily point OSMnx at our cache and keep the truck tags (restored after)."""
     import osmnx as ox
 
-    from siting.network._osm import WAY_TAGS
-
     names = ("useful_tags_way", "cache_folder", "use_cache")
     saved = {k: getattr(ox.settings, k) for k in names}
     try:
@@ -188,8 +187,39 @@ def _reason(exc: BaseException) -> str:
     return text[:160]
 
 
+def _overpass_graph(area: BaseGeometry, way_filter: str) -> nx.MultiDiGraph:
+    """The raw graph of the ways OSMnx's Overpass queries return (cached by OSMnx).
+
+    Built by the same :func:`~siting.network._osm.build_raw_graph` as local
+    files, not by ``osmnx.graph_from_polygon``, which overwrites ``oneway``
+    (losing ``oneway=-1``, so ``:backward`` tags could not be read) and cannot
+    apply ``oneway:hgv``.  Ways are kept whole (no truncation at the area).
+    """
+    from osmnx import _overpass
+    from osmnx._errors import InsufficientResponseError
+
+    keep = set(WAY_TAGS)
+    ways: dict[int, tuple[int, dict[str, str], list[int]]] = {}
+    coords: dict[int, tuple[float, float]] = {}
+    for response in _overpass._download_overpass_network(area, "drive", way_filter):
+        for el in response.get("elements", []):
+            if el.get("type") == "node":
+                coords[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
+            elif el.get("type") == "way":
+                tags = {k: str(v) for k, v in el.get("tags", {}).items() if k in keep}
+                ways[int(el["id"])] = (int(el["id"]), tags, [int(n) for n in el["nodes"]])
+    if not ways:
+        msg = "Found no ways in the Overpass response"
+        raise InsufficientResponseError(msg)
+    complete = [
+        (wid, tags, [n if n in coords else -1 for n in refs]) for wid, tags, refs in ways.values()
+    ]
+    graph, _ = build_raw_graph(complete, coords)
+    return graph
+
+
 def _download(area: BaseGeometry, highways: str, cache: Path) -> nx.MultiDiGraph:
-    """``osmnx.graph_from_polygon`` behind a fast reachability check, with one-line errors.
+    """Overpass download behind a fast reachability check, with one-line errors.
 
     When the server cannot be reached within :data:`OVERPASS_CHECK_TIMEOUT_S`,
     OSMnx still runs but without its rate-limit pause (which waits 60 s when
@@ -213,13 +243,7 @@ def _download(area: BaseGeometry, highways: str, cache: Path) -> nx.MultiDiGraph
         try:
             if unreachable:
                 ox.settings.overpass_rate_limit = False
-            return ox.graph_from_polygon(
-                area,
-                custom_filter=f'["highway"~"^({highways})$"]',
-                simplify=False,
-                retain_all=True,
-                truncate_by_edge=True,
-            )
+            return _overpass_graph(area, f'["highway"~"^({highways})$"]')
         except (OSError, requests.RequestException, ValueError) as exc:
             if unreachable and isinstance(exc, OSError | requests.RequestException):
                 first = unreachable

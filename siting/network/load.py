@@ -235,7 +235,6 @@ def _finish(
     source: str,
 ) -> nx.MultiDiGraph:
     """Profile → largest SCC → simplify → checks (``graph`` is modified)."""
-    import osmnx as ox
 
     stages.step("truck profile")
     apply_profile_inplace(graph, prof, report)
@@ -251,7 +250,7 @@ def _finish(
         )
     if not graph.graph.get("simplified"):
         stages.step("simplifying")
-        graph = ox.simplify_graph(graph, edge_attr_aggs={"length": sum, "travel_time": sum})
+        graph = _simplify(graph)
         stages.done()
     graph.graph.update(
         crs="epsg:4326",
@@ -269,6 +268,31 @@ def _finish(
     )
     _check_routable(graph, source)
     return graph
+
+
+def _simplify(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``osmnx.simplify_graph`` keeping, on edges that merge classes, each class's length.
+
+    ``length`` and ``travel_time`` are summed; a merged edge whose ``highway``
+    becomes a list also keeps ``length:<class>`` sums, so a later profile can
+    weight the class speeds by length (see :class:`TruckProfile`).
+    """
+    import osmnx as ox
+
+    classes: set[str] = set()
+    for _, _, data in graph.edges(data=True):
+        h = data.get("highway")
+        if isinstance(h, str):
+            data[f"length:{h}"] = data.get("length", 0.0)
+            classes.add(h)
+    aggs: dict[str, Any] = {"length": sum, "travel_time": sum}
+    aggs.update({f"length:{h}": sum for h in classes})
+    out = ox.simplify_graph(graph, edge_attr_aggs=aggs)
+    for _, _, data in out.edges(data=True):
+        if not isinstance(data.get("highway"), list):
+            for h in classes:
+                data.pop(f"length:{h}", None)
+    return out
 
 
 def _check_routable(graph: nx.MultiDiGraph, source: str) -> None:
