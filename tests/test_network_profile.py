@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from siting import network
+from siting.errors import ScenarioError
 from siting.network._osm import build_raw_graph, read_osm_ways
 
 LAT = 31.78
@@ -182,3 +183,59 @@ def test_jerusalem_travel_times_respect_the_80_kmh_truck_cap():
     assert np.median(s[big]) == pytest.approx(80.0, abs=15.0)  # many roads reach the cap
     urban = np.array([h == "residential" for h in hw])
     assert s[urban].max() <= 50.0 + 1e-6
+
+
+def test_each_leg_is_priced_with_its_own_vehicle(tmp_path):
+    """A 30 t bridge: the compactor (26 t) crosses it, the articulated truck (40 t) detours."""
+    nodes = {1: (35.20, LAT), 2: (35.21, LAT), 3: (35.21, LAT + 0.01), 4: (35.20, LAT + 0.01)}
+    nodes |= {6: (35.22, LAT), 7: (35.19, LAT)}
+    ways = [
+        ([1, 2], "primary", '<tag k="maxweight" v="30"/>'),  # the bridge, ≈ 947 m
+        ([1, 4, 3, 2], "residential", ""),  # the way round
+        ([2, 6], "residential", ""),
+        ([1, 7], "residential", ""),
+    ]
+    path = tmp_path / "bridge.osm"
+    path.write_text(
+        '<?xml version="1.0"?><osm version="0.6">'
+        + "".join(f'<node id="{i}" lat="{y}" lon="{x}"/>' for i, (x, y) in nodes.items())
+        + "".join(
+            f'<way id="{100 + k}">'
+            + "".join(f'<nd ref="{r}"/>' for r in refs)
+            + f'<tag k="highway" v="{hw}"/>{extra}</way>'
+            for k, (refs, hw, extra) in enumerate(ways)
+        )
+        + "</osm>"
+    )
+    model = network.NetworkCostModel.from_file(path)
+    transfer = model.for_leg("transfer")
+    assert model.leg == "collection"
+    assert transfer.leg == "transfer"
+    assert model.for_leg("collection") is model
+    assert "compactor" in model.graph.graph["profile"]
+    assert "articulated" in transfer.graph.graph["profile"]
+    assert model.for_leg("truck_lot").graph is transfer.graph  # one load per profile
+    assert "maxweight < 40 t" in set(network.profile_report(transfer.graph)["reason"])
+    assert "maxweight < 26 t" not in set(network.profile_report(model.graph)["reason"])
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    a = gpd.GeoDataFrame({"id": ["a"]}, geometry=[Point(35.20, LAT)], crs=4326)
+    b = gpd.GeoDataFrame({"id": ["b"]}, geometry=[Point(35.21, LAT)], crs=4326)
+    short, long = model.matrix(a, b), transfer.matrix(a, b)
+    assert short.minutes[0, 0] == pytest.approx(947 / (60 / 3.6) / 60, rel=0.01)
+    assert long.minutes[0, 0] > 3 * short.minutes[0, 0]
+    assert short.details["leg"] == "collection"
+    assert long.details["leg"] == "transfer"
+    assert "articulated" in long.details["profile"]
+    profiles = model.leg_profiles()
+    assert set(profiles) == {"collection", "transfer", "truck_lot"}
+    assert "compactor" in profiles["collection"]
+    assert "articulated" in profiles["transfer"]
+    custom = network.NetworkCostModel.from_file(path, profiles={"collection": "articulated"})
+    assert custom.matrix(a, b).minutes[0, 0] == pytest.approx(long.minutes[0, 0])
+    with pytest.raises(ScenarioError, match="leg must be one of"):
+        model.for_leg("ferry")
+    plain = network.NetworkCostModel(model.graph)
+    assert plain.for_leg("transfer").graph is model.graph  # no file: the graph it has
+    assert plain.for_leg("transfer").leg == "transfer"

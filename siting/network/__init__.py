@@ -7,10 +7,14 @@ within seconds with a :class:`DownloadError`), apply a heavy-vehicle profile
 (:class:`TruckProfile`: speeds per road class, ``hgv``/access/weight/height
 restrictions, largest strongly connected component), then
 
-* snap points to usable nodes (:func:`snap_points`, far snaps flagged),
-* compute dense matrices (:func:`travel_costs`, :func:`cost_matrices`),
+* snap points to the nearest usable edge or node (:func:`snap_points`, far snaps flagged),
+* compute dense matrices between nodes (:func:`travel_costs`, :func:`cost_matrices`) or
+  between points joined to the nearest edge with an access leg
+  (:func:`snapped_travel_costs`),
 * draw routes (:func:`route_geometries`) and isochrones (:func:`isochrones`),
-* or use :class:`NetworkCostModel`, the road-network :class:`~siting.costs.CostModel`.
+* or use :class:`NetworkCostModel`, the road-network :class:`~siting.costs.CostModel`
+  (:meth:`NetworkCostModel.for_leg` prices each :class:`Leg` with its vehicle's profile,
+  :data:`LEG_PROFILES`).
 
 Graphs follow OSMnx's conventions: a ``networkx.MultiDiGraph`` with WGS84 node
 ``x``/``y``, edge ``length`` (m) and ``travel_time`` (s).
@@ -33,6 +37,7 @@ array([[inf]])
 """
 
 from siting.network import _engine, _paths
+from siting.network._access import ACCESS_SPEED_KMH
 from siting.network._profile import (
     ARTICULATED_TRUCK,
     COMPACTOR_26T,
@@ -59,24 +64,28 @@ from siting.network.load import (
     load_osm,
     profile_report,
 )
-from siting.network.model import NetworkCostModel
+from siting.network.model import LEG_PROFILES, Leg, NetworkCostModel
 from siting.network.routing import (
     MAX_FAR_SHARE,
     SNAP_EXCLUDE_HIGHWAYS,
     SNAP_THRESHOLD_M,
     FarSnap,
     PolygonSnap,
+    SnapTo,
     cost_matrices,
     isochrones,
     route_geometries,
     snap_points,
+    snapped_travel_costs,
     travel_costs,
 )
 
 __all__ = [
+    "ACCESS_SPEED_KMH",
     "ARTICULATED_TRUCK",
     "COMPACTOR_26T",
     "HAUL_AREA_BUFFER_M",
+    "LEG_PROFILES",
     "MAX_FAR_SHARE",
     "MAX_TRUCK_SPEED_KMH",
     "MIN_EDGE_TRAVEL_TIME_S",
@@ -88,9 +97,11 @@ __all__ = [
     "TRUCK_SPEEDS_KMH",
     "DownloadError",
     "FarSnap",
+    "Leg",
     "NetworkCostModel",
     "PolygonSnap",
     "Restriction",
+    "SnapTo",
     "TruckProfile",
     "Vehicle",
     "apply_profile",
@@ -106,6 +117,7 @@ __all__ = [
     "route_geometries",
     "shutdown_workers",
     "snap_points",
+    "snapped_travel_costs",
     "travel_costs",
 ]
 

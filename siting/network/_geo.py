@@ -134,25 +134,17 @@ def check_coordinates(graph: nx.Graph, source: str) -> None:
 
 def geo_key(graph: nx.MultiDiGraph) -> tuple[int, ...]:
     """Content key of the graph's geometry: node ids and coordinates, successors, edge count."""
-    adj = graph._succ if isinstance(getattr(graph, "_succ", None), dict) else graph.adj
-    nodes = graph.nodes
-    if graph.is_multigraph():
-        m = sum(len(keys) for nbrs in adj.values() for keys in nbrs.values())
-    else:
-        m = sum(map(len, adj.values()))
-    return (
-        len(adj),
-        m,
-        hash(tuple(adj)),
-        hash(tuple(v for nbrs in adj.values() for v in nbrs)),
-        hash(tuple(nodes[n].get("x") for n in adj)),
-        hash(tuple(nodes[n].get("y") for n in adj)),
-    )
+    from siting.network._paths import content_keys
+
+    return content_keys(graph, "length")[1]
 
 
-def graph_geo(graph: nx.MultiDiGraph) -> GraphGeo:
-    """Cached :class:`GraphGeo` of ``graph`` (rebuilt when nodes, coordinates or edges change)."""
-    signature = geo_key(graph)
+def graph_geo(graph: nx.MultiDiGraph, *, key: tuple[int, ...] | None = None) -> GraphGeo:
+    """Cached :class:`GraphGeo` of ``graph`` (rebuilt when nodes, coordinates or edges change).
+
+    ``key`` is the graph's :func:`geo_key` when the caller has just computed it.
+    """
+    signature = key if key is not None else geo_key(graph)
     geo = _GEO.get(graph)
     if geo is None or geo.signature != signature:
         check_coordinates(graph, "graph")

@@ -173,27 +173,44 @@ def fingerprint(graph: nx.Graph, weight: str) -> tuple[int, int, int]:
     changed, an edge moved) change it.  One pass over the edge dicts (≈ 20 ms
     on the Jerusalem graph); an in-process key (Python's ``hash``).
     """
-    n, m = signature(graph)
+    return content_keys(graph, weight)[0]
+
+
+def content_keys(graph: nx.Graph, weight: str) -> tuple[tuple[int, int, int], tuple[int, ...]]:
+    """``(fingerprint, geometry key)`` from one pass over the graph.
+
+    The geometry key (node ids, successors, edge count, node coordinates) is
+    the one :func:`siting.network._geo.geo_key` computes.
+    """
+    from itertools import chain
+    from operator import itemgetter
+
     adj = getattr(graph, "_succ", None)
-    if not isinstance(adj, dict):  # pragma: no cover - exotic graph classes
+    attrs = getattr(graph, "_node", None)
+    if not isinstance(adj, dict) or not isinstance(attrs, dict):  # pragma: no cover
         items = list(graph.edges(data=True))
-        return n, m, hash(tuple((u, v, d.get(weight), d.get("length")) for u, v, d in items))
+        n, m = graph.number_of_nodes(), len(items)
+        h = hash(tuple((u, v, d.get(weight), d.get("length")) for u, v, d in items))
+        xy = hash(tuple((d.get("x"), d.get("y")) for _, d in graph.nodes(data=True)))
+        return (n, m, h), (n, m, h, 0, xy)
     if graph.is_multigraph():
         datas = [d for nbrs in adj.values() for keys in nbrs.values() for d in keys.values()]
     else:
         datas = [d for nbrs in adj.values() for d in nbrs.values()]
-    return (
-        n,
-        m,
-        hash(
-            (
-                tuple(adj),
-                tuple(v for nbrs in adj.values() for v in nbrs),
-                tuple(d.get(weight) for d in datas),
-                tuple(d.get("length") for d in datas),
-            )
-        ),
-    )
+    n, m = len(adj), len(datas)
+    try:
+        values = hash(
+            (tuple(map(itemgetter(weight), datas)), tuple(map(itemgetter("length"), datas)))
+        )
+    except KeyError:  # missing values are reported by prepare
+        values = hash(tuple((d.get(weight), d.get("length")) for d in datas))
+    try:
+        xy = hash(tuple(map(itemgetter("x", "y"), attrs.values())))
+    except KeyError:  # reported by check_coordinates
+        xy = hash(tuple((d.get("x"), d.get("y")) for d in attrs.values()))
+    nodes_h = hash(tuple(adj))
+    succ_h = hash(tuple(chain.from_iterable(adj.values())))
+    return (n, m, hash((nodes_h, succ_h, values))), (n, m, nodes_h, succ_h, xy)
 
 
 def prepare(
