@@ -427,7 +427,10 @@ def network_fetch(
     area = network.haul_area(
         s.effective_region(), waste=s.waste, candidates=s.candidates, buffer_m=0.0
     )
-    graph = network.graph_from_polygon(area, buffer_m=buffer_m, cache_dir=cache_dir)
+    profile = network.LEG_PROFILES[network.Leg.COLLECTION]  # other legs re-profile the file
+    graph = network.graph_from_polygon(
+        area, profile=profile, buffer_m=buffer_m, cache_dir=cache_dir
+    )
     target = out or Path("networks") / f"{_slug(loaded.scenario)}.graphml"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")

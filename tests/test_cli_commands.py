@@ -200,16 +200,18 @@ def test_network_fetch_writes_a_graphml_the_network_model_loads(capsys, tmp_path
     mini = Path(__file__).parent / "data" / "network" / "mini.osm"
     seen = {}
 
-    def fake_graph_from_polygon(polygon, *, buffer_m, cache_dir):
+    def fake_graph_from_polygon(polygon, *, profile, buffer_m, cache_dir):
         seen["area"] = polygon.to_crs(2039).union_all()
         seen["buffer_m"] = buffer_m
-        return net.load_osm(mini, progress=False)
+        seen["profile"] = profile
+        return net.load_osm(mini, profile, progress=False)
 
     monkeypatch.setattr(net, "graph_from_polygon", fake_graph_from_polygon)
     target = tmp_path / "nets" / "mh.graphml"
     code, out, err = _siting(capsys, "network", "fetch", "--out", str(target), "--buffer-m", "3000")
     assert code == 0, err
     assert seen["buffer_m"] == 3000
+    assert seen["profile"] == "compactor"  # the collection leg's vehicle
     w = WasteParams()
     # the haul area: the localities and the status-quo destination (Afula), not just the
     # localities' hull

@@ -156,7 +156,8 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
         dest, destination = _destinations(s, loc)
         sq = s.cost_model.matrix(loc, dest, origin_id="id", destination_id="id")
         status_quo_km = sq.km[np.arange(len(loc)), destination]
-        transfer_km = s.cost_model.matrix(cand, dest, origin_id="id", destination_id="id").km
+        transfer = getattr(s.cost_model, "for_leg", lambda leg: s.cost_model)("transfer")
+        transfer_km = transfer.matrix(cand, dest, origin_id="id", destination_id="id").km
         if not np.isfinite(status_quo_km).all() or not np.isfinite(transfer_km).all():
             notes.append(
                 "Some status-quo or transfer routes are unreachable on the cost model: the "
