@@ -22,7 +22,7 @@ NetworkX in the tests and ``bench/bench_network.py``).
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -63,6 +63,17 @@ class EdgeTable:
     usable: np.ndarray  # edge indices in the tree
     vertices: cKDTree  # the usable edges' vertices, no two more than SNAP_STEP_M apart
     vertex_edge: np.ndarray  # edge index of each vertex
+    values: dict[Any, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def weights(self, weight: str, key: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Every edge's ``weight`` and ``length``, cached under the graph's content ``key``."""
+        hit = self.values.get((weight, key))
+        if hit is None:
+            w = np.array([float(d.get(weight, np.inf)) for d in self.data])
+            ln = np.array([float(d.get("length", 0.0) or 0.0) for d in self.data])
+            self.values.clear()
+            hit = self.values[(weight, key)] = (w, ln)
+        return hit
 
 
 _TABLES: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[Any, EdgeTable]] = (
@@ -152,7 +163,7 @@ class Snapped:
 
 def snap_to_edges(
     table: EdgeTable,
-    geoms: np.ndarray,
+    geoms: np.ndarray | None,
     points: np.ndarray,
     *,
     nearest_to_polygon: bool,
@@ -167,9 +178,11 @@ def snap_to_edges(
     edge = np.empty(len(points), dtype=np.int64)
     snap_m = np.empty(len(points))
     areal = np.zeros(len(points), dtype=bool)
-    if nearest_to_polygon:
+    if nearest_to_polygon and geoms is not None:
         areal = shapely.get_type_id(geoms) >= 3
-    if areal.any():  # a polygon's nearest edge: the STRtree's exact nearest query
+    if (
+        areal.any() and geoms is not None
+    ):  # a polygon's nearest edge: the STRtree's exact nearest query
         (qi, ti), dist = table.tree.query_nearest(
             geoms[areal], return_distance=True, all_matches=False
         )
@@ -180,7 +193,7 @@ def snap_to_edges(
         edge[pts], snap_m[pts] = _nearest_edges(table, points[pts], query[pts])
     lines = table.lines[edge]
     frac = shapely.line_locate_point(lines, query, normalized=True)
-    if areal.any():  # from the polygon's point nearest the road
+    if areal.any() and geoms is not None:  # from the polygon's point nearest the road
         on_road = shapely.get_point(shapely.shortest_line(lines[areal], geoms[areal]), 0)
         frac[areal] = shapely.line_locate_point(lines[areal], on_road, normalized=True)
     frac = np.where(shapely.length(lines) > 0, np.clip(frac, 0.0, 1.0), 0.0)
@@ -216,24 +229,25 @@ class Links:
     length: np.ndarray
 
 
-def _edge_values(table: EdgeTable, edges: np.ndarray, weight: str) -> tuple[np.ndarray, ...]:
-    w = np.array([float(table.data[e].get(weight, np.inf)) for e in edges.tolist()])
-    ln = np.array([float(table.data[e].get("length", 0.0) or 0.0) for e in edges.tolist()])
-    return w, ln
-
-
 def links(
-    snapped: Snapped, table: EdgeTable, csr_of: np.ndarray, weight: str, *, leaving: bool
+    snapped: Snapped,
+    table: EdgeTable,
+    csr_of: np.ndarray,
+    values: tuple[np.ndarray, np.ndarray],
+    *,
+    leaving: bool,
 ) -> Links:
     """Links of each point: out of it (``leaving``, an origin) or into it (a destination).
 
-    ``csr_of`` maps graph-order node positions to CSR positions.
+    ``csr_of`` maps graph-order node positions to CSR positions; ``values`` are
+    every edge's weight and length (:meth:`EdgeTable.weights`).
     """
     e, f = snapped.edge, snapped.frac
-    w, ln = _edge_values(table, e, weight)
+    all_w, all_ln = values
+    w, ln = all_w[e], all_ln[e]
     t = table.twin[e]
     has = t >= 0
-    tw, tln = _edge_values(table, np.where(has, t, e), weight)
+    tw, tln = all_w[np.where(has, t, e)], all_ln[np.where(has, t, e)]
     pts = np.arange(len(e))
     if leaving:  # rest of the edge to v; the twin back to u
         first = (table.v[e], (1 - f) * w, (1 - f) * ln)
@@ -464,13 +478,18 @@ def matrix(
     csr_of: np.ndarray,
     *,
     weight: str,
+    key: Any,
     want_length: bool,
     n_jobs: int,
     max_memory_mb: float,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Network cost (and length) between snapped points, access legs excluded."""
-    lo = links(origins, table, csr_of, weight, leaving=True)
-    ld = links(destinations, table, csr_of, weight, leaving=False)
+    """Network cost (and length) between snapped points, access legs excluded.
+
+    ``key`` is the graph's content key (for the cached edge weights).
+    """
+    values = table.weights(weight, key)
+    lo = links(origins, table, csr_of, values, leaving=True)
+    ld = links(destinations, table, csr_of, values, leaving=False)
     n_o, n_d = len(origins.edge), len(destinations.edge)
     opts: dict[str, Any] = {
         "want_length": want_length,
@@ -547,6 +566,7 @@ def snapped_costs(
         destinations,
         csr_of,
         weight=weight,
+        key=key,
         want_length=want_length,
         n_jobs=n_jobs,
         max_memory_mb=max_memory_mb,

@@ -272,7 +272,11 @@ class NetworkCostModel:
         snapped, frames = [], []
         for gdf, layer in ((origins, "origins"), (destinations, "destinations")):
             xy = metric_points(gdf, layer)
-            geoms = np.asarray(gdf.geometry.to_crs(METRIC_CRS).to_numpy(), dtype=object)
+            geoms = (
+                np.asarray(gdf.geometry.to_crs(METRIC_CRS).to_numpy(), dtype=object)
+                if near
+                else None  # only polygons snapping from their boundary need the shapes
+            )
             s = _access.snap_to_edges(table, geoms, xy, nearest_to_polygon=near)
             snapped.append(s)
             frames.append(edge_frame(s, table, geo, self.snap_threshold_m, gdf.index))

@@ -310,10 +310,11 @@ def snapped_travel_costs(
     snapped = []
     for gdf, layer in ((origins, "origins"), (destinations, "destinations")):
         xy = metric_points(gdf, layer)
-        geoms = np.asarray(gdf.geometry.to_crs(METRIC_CRS).to_numpy(), dtype=object)
-        snapped.append(
-            _access.snap_to_edges(table, geoms, xy, nearest_to_polygon=mode is PolygonSnap.NEAREST)
+        near = mode is PolygonSnap.NEAREST
+        geoms = (
+            np.asarray(gdf.geometry.to_crs(METRIC_CRS).to_numpy(), dtype=object) if near else None
         )
+        snapped.append(_access.snap_to_edges(table, geoms, xy, nearest_to_polygon=near))
     cost, _ = _access.snapped_costs(
         graph,
         table,
