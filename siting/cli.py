@@ -508,43 +508,49 @@ def regions(
 def network_fetch(
     scenario: Annotated[
         Path | None,
-        typer.Argument(help="Scenario file whose region to cover (default: the embedded one)."),
+        typer.Argument(help="Scenario file whose haul area to cover (default: the embedded one)."),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="GraphML file to write (default: networks/<region>.graphml)."),
     ] = None,
     buffer_m: Annotated[
-        float, typer.Option("--buffer-m", help="Buffer around the region's localities, metres.")
+        float,
+        typer.Option("--buffer-m", help="Buffer around the haul area's convex hull, metres."),
     ] = 5000.0,
     cache_dir: Annotated[
         Path | None,
         typer.Option("--cache-dir", help="OSMnx download cache (default: ~/.cache/siting/osm)."),
     ] = None,
 ) -> None:
-    """Download the region's OSM roads (truck profile) and save them as GraphML; needs internet.
+    """Download the OSM roads of a scenario's haul area and save them as GraphML; needs internet.
 
-    The area is the convex hull of all the region's localities (members and neighbours),
-    buffered. Point a scenario at the file with [costs] model = "network", network = "<file>".
+    The area is the convex hull of every place the run routes to: all the region's localities
+    (members and neighbours), the authorities, the candidate plots and the status-quo (and
+    transfer) destinations, e.g. the Veridis plant near Afula; buffered by --buffer-m.
+    Offline it stops within seconds and says how to give a local extract instead.
+    Point a scenario at the file with [costs] model = "network", network = "<file>".
 
     Example:
 
       siting network fetch examples/mishor-hahof.toml --out networks/mishor-hahof.graphml
     """
-    import osmnx as ox
-
     from siting import network
 
     loaded = _load(scenario)
-    region = loaded.scenario.region
-    area = region.localities.to_crs("EPSG:2039").union_all().convex_hull
-    import geopandas as gpd
-
-    polygon = gpd.GeoSeries([area], crs="EPSG:2039")
-    graph = network.graph_from_polygon(polygon, buffer_m=buffer_m, cache_dir=cache_dir)
+    s = loaded.scenario
+    area = network.haul_area(
+        s.effective_region(), waste=s.waste, candidates=s.candidates, buffer_m=0.0
+    )
+    profile = network.LEG_PROFILES[network.Leg.COLLECTION]  # other legs re-profile the file
+    graph = network.graph_from_polygon(
+        area, profile=profile, buffer_m=buffer_m, cache_dir=cache_dir
+    )
     target = out or Path("networks") / f"{_slug(loaded.scenario)}.graphml"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
+    import osmnx as ox
+
     ox.save_graphml(graph, tmp)
     tmp.replace(target)
     typer.echo(

@@ -196,25 +196,76 @@ def test_regions_lists_all_eleven_clusters(capsys):
 def test_network_fetch_writes_a_graphml_the_network_model_loads(capsys, tmp_path, monkeypatch):
     """The download itself needs internet; here OSMnx's side is replaced by the small
     test extract, and the command's own work (area, file, hand-over) is checked."""
+    from shapely.geometry import Point
+
     from siting import network as net
+    from siting.params import WasteParams
 
     mini = Path(__file__).parent / "data" / "network" / "mini.osm"
     seen = {}
 
-    def fake_graph_from_polygon(polygon, *, buffer_m, cache_dir):
-        seen["area_km2"] = float(polygon.to_crs(2039).area.sum()) / 1e6
+    def fake_graph_from_polygon(polygon, *, profile, buffer_m, cache_dir):
+        seen["area"] = polygon.to_crs(2039).union_all()
         seen["buffer_m"] = buffer_m
-        return net.load_osm(mini, progress=False)
+        seen["profile"] = profile
+        return net.load_osm(mini, profile, progress=False)
 
     monkeypatch.setattr(net, "graph_from_polygon", fake_graph_from_polygon)
     target = tmp_path / "nets" / "mh.graphml"
     code, out, err = _siting(capsys, "network", "fetch", "--out", str(target), "--buffer-m", "3000")
     assert code == 0, err
     assert seen["buffer_m"] == 3000
-    assert 300 < seen["area_km2"] < 1500  # the convex hull of the region's localities
+    assert seen["profile"] == "compactor"  # the collection leg's vehicle
+    w = WasteParams()
+    # the haul area: the localities and the status-quo destination (Afula), not just the
+    # localities' hull
+    assert seen["area"].buffer(1).contains(Point(w.status_quo_x_itm, w.status_quo_y_itm))
+    assert 800 < seen["area"].area / 1e6 < 1200  # the localities alone: ≈ 620 km2
     assert f"wrote {target}" in out
     assert not list(target.parent.glob("*.part"))
     again = net.load_osm(target, progress=False)
     orig = net.load_osm(mini, progress=False)
     assert again.number_of_nodes() == orig.number_of_nodes()
     assert again.number_of_edges() == orig.number_of_edges()
+
+
+def test_network_fetch_offline_fails_with_one_line_and_no_traceback(capsys, tmp_path, monkeypatch):
+    """Offline: the reachability check fails, OSMnx is asked for its cache only, and the
+    command exits 1 with one line naming the server, the area and the local-file way."""
+    import socket
+
+    import requests
+
+    from siting.network import download
+
+    def unreachable(url, timeout_s):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    def no_network(*args, **kwargs):
+        raise requests.ConnectionError("Max retries exceeded (NameResolutionError)")
+
+    monkeypatch.setattr(download, "_check_reachable", unreachable)
+    monkeypatch.setattr(requests, "post", no_network)
+    monkeypatch.setattr(requests, "get", no_network)
+    import osmnx as ox
+
+    monkeypatch.setattr(ox._http, "_config_dns", lambda url: None)
+    scenario = Path(__file__).parents[1] / "examples" / "mishor-hahof.toml"
+    code, _, err = _siting(
+        capsys,
+        "network",
+        "fetch",
+        str(scenario),
+        "--cache-dir",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "x.graphml"),
+    )
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert lines[0].startswith("error: road network download failed: overpass-api.de is ")
+    assert "unreachable (name resolution failed)" in lines[0]
+    assert '[costs] model = "network"' in lines[0]
+    assert not (tmp_path / "x.graphml").exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bz2
 import itertools
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -254,7 +255,11 @@ def test_prepared_graph_is_refreshed_when_the_graph_changes():
     g.add_edge(2, 3, travel_time=10.0, length=100.0)  # new edge: noticed automatically
     assert network.travel_costs(g, [1], [3])[0, 0] == 55.0
     for data in g[2][3].values():
-        data["travel_time"] = 20.0  # in-place weight change: clear the cache
+        data["travel_time"] = 20.0  # in-place weight change: noticed by the content key
+    assert network.travel_costs(g, [1], [3])[0, 0] == 65.0
+    g[2][3][0]["length"] = 50.0  # a length alone changes the km
+    _, km = network.cost_matrices(g, [1], [3])
+    assert km[0, 0] == pytest.approx((1200.0 + 50.0) / 1000.0)  # 1 → 2 (parallel) → 3
     network.clear_cache(g)
     assert network.travel_costs(g, [1], [3])[0, 0] == 65.0
 
@@ -704,48 +709,40 @@ def test_default_cache_dir(monkeypatch, tmp_path):
     assert network.default_cache_dir() == tmp_path / "siting" / "osm"
 
 
-def test_download_wrappers_call_osmnx_correctly_without_downloading(monkeypatch, tmp_path):
-    """OSMnx is replaced by fakes that check the call against OSMnx's real signature."""
-    import inspect
-
-    import osmnx as ox
-
-    from siting.network._osm import build_raw_graph, read_osm_ways
-
-    ways, coords, _ = read_osm_ways(MINI, network.PROFILES["truck"].routable_highways)
-    raw, _ = build_raw_graph(ways, coords)
-    real_polygon, real_geocode = ox.graph_from_polygon, ox.geocode_to_gdf
-    saved_tags = list(ox.settings.useful_tags_way)
-    calls = []
-
-    def fake_polygon(*args, **kwargs):
-        inspect.signature(real_polygon).bind(*args, **kwargs)
-        calls.append(kwargs)
-        assert Path(ox.settings.cache_folder) == tmp_path
-        assert ox.settings.use_cache
-        assert {"hgv", "maxweight", "maxheight"} <= set(ox.settings.useful_tags_way)
-        assert args[0].contains(Point(35.205, 31.7825))  # the buffered area
-        return raw.copy()
-
-    def fake_geocode(*args, **kwargs):
-        inspect.signature(real_geocode).bind(*args, **kwargs)
-        return gpd.GeoDataFrame(geometry=[Point(35.205, 31.7825)], crs=4326)
-
-    monkeypatch.setattr(ox, "graph_from_polygon", fake_polygon)
-    monkeypatch.setattr(ox, "geocode_to_gdf", fake_geocode)
-    area = Polygon([(35.20, 31.78), (35.21, 31.78), (35.21, 31.785), (35.20, 31.785)])
-    g = network.graph_from_polygon(area, cache_dir=tmp_path, progress=False)
-    assert sorted(g.nodes) == [2, 3, 5, 6]
-    assert '"highway"~"^(' in calls[0]["custom_filter"]
-    assert "track" not in calls[0]["custom_filter"]
-    assert calls[0]["simplify"] is False
-    g2 = network.graph_from_place("Somewhere", cache_dir=tmp_path, progress=False)
-    assert g2.number_of_edges() == g.number_of_edges()
-    assert list(ox.settings.useful_tags_way) == saved_tags  # settings restored
-
-
 def test_progress_bar_can_be_switched_on_and_off(capsys):
     network.load_osm(MINI, progress=False)
     assert capsys.readouterr().err == ""
     network.load_osm(MINI, progress=True)
     assert "road network mini.osm" in capsys.readouterr().err
+
+
+def test_network_cost_model_refuses_a_network_that_misses_the_region():
+    g = street_graph()
+    g.graph["source"] = "street.osm"
+    near = lonlat_points([(LON0, LAT0)], ids=["a"])
+    far = lonlat_points([(LON0 + 0.3, LAT0 + 0.3), (LON0 - 0.3, LAT0 + 0.2)], ids=["b", "c"])
+    with pytest.raises(
+        LayerError, match=r"street.osm does not cover the region: 2 of 3 points"
+    ) as e:
+        network.NetworkCostModel(g).matrix(near, far)
+    assert "0 of 1 origins, 2 of 2 destinations" in str(e.value)
+    assert "more than 1000 m" in str(e.value)
+    # the same points are accepted when the share is allowed, and flagged
+    m = network.NetworkCostModel(g, max_far_share=1.0).matrix(near, far)
+    assert m.details["far_destinations"] == ["b", "c"]
+    with pytest.raises(ScenarioError, match="max_far_share"):
+        network.NetworkCostModel(g, max_far_share=1.5)
+
+
+@pytest.mark.shared
+def test_jerusalem_extract_is_refused_for_the_mishor_hahof_region(jerusalem):
+    """Today's trap: a city extract under a rural cluster 80 km away snapped every point to a
+    few edge nodes and reported exact figures.  Now the model refuses it, with the counts."""
+    from siting.sources.embedded import default_region
+
+    loc = default_region("mishor-hahof").member_localities()
+    with pytest.raises(LayerError, match=r"does not cover the region: \d+ of \d+ points") as e:
+        network.NetworkCostModel(jerusalem).matrix(loc, loc.iloc[:5])
+    assert "jerusalem_2016.osm.pbf" in str(e.value)
+    assert re.search(r"median (\d+\.\d) km", str(e.value))
+    assert float(re.search(r"median (\d+\.\d) km", str(e.value)).group(1)) > 30

@@ -12,7 +12,6 @@ import json
 import re
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -94,33 +93,59 @@ n_draws = 100
 
 
 def test_assignment_times_are_truck_routes_on_the_graph(case):
+    """Every waste-station assignment's minutes: NetworkX on the graph with the snapped
+    edges split at the localities and sites, plus the access legs (tests/test_network_snap)."""
+    from tests.test_network_snap import split_reference
+
     _, out, graph, loc = case
     layers = gpd.read_file(out / "result.gpkg", layer="assignments")
     assert (layers["route"] == "road").all()
-    # recompute each chosen assignment's minutes with NetworkX on the same graph
-    sites = gpd.read_file(out / "result.gpkg", layer="chosen_sites").to_crs(4326)
-    model = net.NetworkCostModel(graph)
-    loc_nodes = model.snap(loc, "localities")["node"].to_numpy()
-    node_of_loc = dict(zip(loc["id"].astype(str), loc_nodes, strict=True))
-    simple = nx.DiGraph()
-    for u, v, d in graph.edges(data=True):
-        w = d["travel_time"]
-        if not simple.has_edge(u, v) or simple[u][v]["w"] > w:
-            simple.add_edge(u, v, w=w)
+    sites = gpd.read_file(out / "result.gpkg", layer="chosen_sites")
     cand = gpd.read_file(out / "result.gpkg", layer="candidates_waste_station")
-    site_nodes = model.snap(
-        cand[cand["site_id"].isin(sites["site_id"])].assign(id=lambda d: d["site_id"]), "sites"
-    )["node"]
-    node_of_site = dict(
-        zip(cand[cand["site_id"].isin(sites["site_id"])]["site_id"], site_nodes, strict=True)
-    )
+    chosen = cand[cand["site_id"].isin(sites["site_id"])].assign(id=lambda d: d["site_id"])
+    model = net.NetworkCostModel(graph)
+    want_s, _ = split_reference(graph, model.snap(loc, "localities"), model.snap(chosen, "sites"))
+    row_of = {str(i): k for k, i in enumerate(loc["id"])}
+    col_of = {s: k for k, s in enumerate(chosen["site_id"])}
     ws = layers[layers["facility"] == "waste_station"]
     for row in ws.itertuples():
-        secs = nx.shortest_path_length(
-            simple, node_of_loc[str(row.locality_id)], node_of_site[row.site_id], weight="w"
-        )
+        secs = want_s[row_of[str(row.locality_id)], col_of[row.site_id]]
         assert row.minutes == pytest.approx(secs / 60, rel=1e-9, abs=1e-9)
     assert len(ws) == len(loc)
+
+
+def test_costs_vehicle_sets_the_collection_profile_and_is_checked(case, tmp_path):
+    from siting.decide.config import parse_scenario
+    from siting.errors import ScenarioError
+
+    folder, _, _, _ = case
+    text = (folder / "s.toml").read_text(encoding="utf-8")
+    with pytest.raises(ScenarioError, match="vehicle must be one of 'truck', 'compactor'"):
+        parse_scenario(
+            text.replace('model = "network"', 'model = "network"\nvehicle = "lorry"'),
+            base_dir=folder,
+        )
+    crow = 'name = "x"\n[costs]\nmodel = "crow-fly"\nvehicle = "articulated"\n'
+    with pytest.raises(ScenarioError, match="only applies to model = 'network'"):
+        parse_scenario(crow)
+    spec = parse_scenario(
+        text.replace('model = "network"', 'model = "network"\nvehicle = "articulated"'),
+        base_dir=folder,
+    )
+    assert spec.costs.vehicle == "articulated"
+    # the collection leg is loaded with it (the small test extract: only the graph is built)
+    from pathlib import Path
+
+    from siting.decide.config import build_scenario
+
+    mini = Path(__file__).parent / "data" / "network" / "mini.osm"
+    m = re.search(r'network = "([^"]+)"', text)
+    assert m is not None
+    small = text.replace(m.group(0), f'network = "{mini}"')
+    small = small.replace('model = "network"', 'model = "network"\nvehicle = "articulated"')
+    built = build_scenario(parse_scenario(small, base_dir=folder), base_dir=folder)
+    assert "articulated" in built.cost_model.graph.graph["profile"]
+    assert "articulated" in built.cost_model.leg_profiles()["collection"]
 
 
 def test_outputs_say_network_not_approximate(case):

@@ -102,7 +102,11 @@ class CostsSpec(_Strict):
 
     model: CostModelKind = CostModelKind.CROW_FLY
     network: str | None = Field(None, description=".osm/.osm.pbf/.graphml file (model=network)")
-    vehicle: str | None = None
+    vehicle: str | None = Field(
+        None,
+        description="profile of the collection leg (model=network): "
+        "'compactor' (default), 'truck' or 'articulated'",
+    )
     circuity: pydantic.StrictFloat | None = None
     speed_kmh: pydantic.StrictFloat | None = None
 
@@ -110,6 +114,17 @@ class CostsSpec(_Strict):
     def _network_needs_file(self) -> CostsSpec:
         if self.model is CostModelKind.NETWORK and not self.network:
             raise ValueError("model = 'network' needs 'network' = a road-network file")
+        if self.vehicle is not None:
+            from siting.network import PROFILES
+
+            if self.model is not CostModelKind.NETWORK:
+                raise ValueError(
+                    f"vehicle = {self.vehicle!r} only applies to model = 'network' (the "
+                    "crow-fly model has one average speed); remove it or use a road network"
+                )
+            if self.vehicle not in PROFILES:
+                valid = ", ".join(repr(k) for k in PROFILES)
+                raise ValueError(f"vehicle must be one of {valid} (got {self.vehicle!r})")
         return self
 
 
@@ -547,8 +562,11 @@ def build_scenario(
     if c.model is CostModelKind.NETWORK:
         from siting import network
 
-        graph = network.load_osm(base / str(c.network))
-        cost_model: Any = network.NetworkCostModel(graph)
+        # the collection leg's graph now; the transfer and truck-lot legs' on first use
+        profiles = {network.Leg.COLLECTION: c.vehicle} if c.vehicle else None
+        cost_model: Any = network.NetworkCostModel.from_file(
+            base / str(c.network), profiles=profiles
+        )
         inputs.append(str(base / str(c.network)))
     else:
         from siting.costs import CrowFlyModel

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -164,7 +165,9 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
         dest, destination = _destinations(s, loc)
         sq = s.cost_model.matrix(loc, dest, origin_id="id", destination_id="id")
         status_quo_km = sq.km[np.arange(len(loc)), destination]
-        transfer_km = s.cost_model.matrix(cand, dest, origin_id="id", destination_id="id").km
+        transfer_km = (
+            _leg_model(s, "transfer").matrix(cand, dest, origin_id="id", destination_id="id").km
+        )
         if not np.isfinite(status_quo_km).all() or not np.isfinite(transfer_km).all():
             notes.append(
                 "Some status-quo or transfer routes are unreachable on the cost model: the "
@@ -194,13 +197,19 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
     for fac in s.facilities:
         bar.set_postfix_str(fac.value)
         required = s.waste.min_area_m2 if fac is Facility.WASTE_STATION else lots["area_per_lot_m2"]
+        leg_costs = costs
+        if fac is Facility.TRUCK_LOT and hasattr(s.cost_model, "for_leg"):
+            # drivers reach the lots in their own trucks: the truck-lot leg's profile
+            leg_costs = s.cost_model.for_leg("truck_lot").matrix(
+                loc, cand, origin_id="id", destination_id="id"
+            )
         ref_km, ref_transfer = _reference(s, fac, loc, dest if destination is not None else None)
         problem = facility_problem(
             s,
             fac,
             loc=loc,
             cand=cand,
-            costs=costs,
+            costs=leg_costs,
             required_area_m2=required,
             destination=destination,
             transfer_km=transfer_km,
@@ -208,7 +217,9 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
             reference_km=ref_km,
             reference_transfer_km=ref_transfer,
         )
-        res, choice, fac_notes = facility_result(s, fac, problem, loc=loc, cand=cand, costs=costs)
+        res, choice, fac_notes = facility_result(
+            s, fac, problem, loc=loc, cand=cand, costs=leg_costs
+        )
         results[fac] = res
         notes += fac_notes
         if s.sensitivity.enabled and choice is not None and choice.objective == "fixed-charge":
@@ -265,6 +276,13 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
     )
 
 
+def _leg_model(s: Scenario, leg: str) -> Any:
+    """The cost model that prices ``leg`` (road networks have one vehicle profile per leg)."""
+    if leg == "collection" or not hasattr(s.cost_model, "for_leg"):
+        return s.cost_model
+    return s.cost_model.for_leg(leg)
+
+
 def _reference(
     s: Scenario, fac: Facility, loc: gpd.GeoDataFrame, dest: gpd.GeoDataFrame | None
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -277,10 +295,15 @@ def _reference(
     x = float(np.average(pts.x.to_numpy(), weights=w))
     y = float(np.average(pts.y.to_numpy(), weights=w))
     centre = gpd.GeoDataFrame({"id": ["centre"]}, geometry=[Point(x, y)], crs=METRIC_CRS)
-    km = s.cost_model.matrix(loc, centre, origin_id="id", destination_id="id").km[:, 0]
+    model = _leg_model(s, "collection" if fac is Facility.WASTE_STATION else "truck_lot")
+    km = model.matrix(loc, centre, origin_id="id", destination_id="id").km[:, 0]
     transfer = None
     if dest is not None:
-        transfer = s.cost_model.matrix(centre, dest, origin_id="id", destination_id="id").km[0]
+        transfer = (
+            _leg_model(s, "transfer")
+            .matrix(centre, dest, origin_id="id", destination_id="id")
+            .km[0]
+        )
     return km, transfer
 
 

@@ -23,7 +23,6 @@ from shapely.ops import substring
 
 from siting.errors import LayerError
 from siting.network._paths import Prepared, predecessors
-from siting.network._paths import signature as graph_signature
 
 __all__: list[str] = []  # private module
 
@@ -50,7 +49,7 @@ class GraphGeo:
     graph: nx.MultiDiGraph
     nodes: list[Any]
     xy: np.ndarray  # (n, 2) EPSG:2039
-    signature: tuple[int, int]
+    signature: tuple[int, ...]
     _trees: dict[tuple[str, ...], tuple[cKDTree, np.ndarray]] = field(default_factory=dict)
     _edges: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -133,9 +132,19 @@ def check_coordinates(graph: nx.Graph, source: str) -> None:
         raise LayerError(f"road network {source}", problems)
 
 
-def graph_geo(graph: nx.MultiDiGraph) -> GraphGeo:
-    """Cached :class:`GraphGeo` of ``graph`` (rebuilt when its size changes)."""
-    signature = graph_signature(graph)
+def geo_key(graph: nx.MultiDiGraph) -> tuple[int, ...]:
+    """Content key of the graph's geometry: node ids and coordinates, successors, edge count."""
+    from siting.network._paths import content_keys
+
+    return content_keys(graph, "length")[1]
+
+
+def graph_geo(graph: nx.MultiDiGraph, *, key: tuple[int, ...] | None = None) -> GraphGeo:
+    """Cached :class:`GraphGeo` of ``graph`` (rebuilt when nodes, coordinates or edges change).
+
+    ``key`` is the graph's :func:`geo_key` when the caller has just computed it.
+    """
+    signature = key if key is not None else geo_key(graph)
     geo = _GEO.get(graph)
     if geo is None or geo.signature != signature:
         check_coordinates(graph, "graph")

@@ -6,7 +6,10 @@ without a PBF → XML round trip.  The result follows OSMnx's conventions for an
 unsimplified graph, so ``osmnx.simplify_graph`` and every OSMnx function work on
 it: graph attribute ``crs``; node ``x``/``y`` (WGS84); one edge per consecutive
 node pair of a way with ``osmid``, ``highway``, ``oneway``, ``reversed``,
-``length`` (great-circle metres) and the way's routing tags.
+``length`` (great-circle metres) and the way's routing tags, plus
+``against_way`` (the edge runs against the way's drawing direction, so its
+``:backward`` tags apply; OSMnx's ``reversed`` is False on ``oneway=-1`` ways).
+One-way-ness is the truck's: ``oneway:hgv`` overrides ``oneway``.
 
 Tag-value parsers for weights, lengths and speeds live here too.
 """
@@ -37,6 +40,7 @@ WAY_TAGS = (
     "ref",
     "junction",
     "oneway",
+    "oneway:hgv",
     "service",
     "area",
     "tracktype",
@@ -53,6 +57,8 @@ WAY_TAGS = (
     "vehicle",
     "motor_vehicle",
     "hgv",
+    "hgv:forward",
+    "hgv:backward",
     "hgv:conditional",
     "maxweight",
     "maxweightrating",
@@ -74,6 +80,24 @@ REVERSED_VALUES = frozenset({"-1", "reverse", "T"})
 def is_oneway(tags: dict[str, Any]) -> bool:
     """OSMnx's rule: an explicit ``oneway`` value or a roundabout."""
     return tags.get("oneway") in ONEWAY_VALUES or tags.get("junction") == "roundabout"
+
+
+def truck_direction(tags: dict[str, Any]) -> tuple[bool, bool]:
+    """``(one-way, against the way's drawing)`` for a heavy vehicle.
+
+    ``oneway:hgv`` (R4, DOMAIN 4) overrides ``oneway``: ``yes`` makes a two-way
+    road one-way for trucks, ``-1`` one-way against the drawing, ``no`` opens
+    a one-way road in both directions.
+    """
+    hgv = tags.get("oneway:hgv")
+    if hgv in ("yes", "true", "1"):
+        return True, False
+    if hgv in ("-1", "reverse"):
+        return True, True
+    if hgv == "no":
+        return False, False
+    oneway = is_oneway(tags)
+    return oneway, oneway and tags.get("oneway") in REVERSED_VALUES
 
 
 def read_osm_ways(
@@ -136,9 +160,9 @@ def build_raw_graph(
     attr_all: list[dict[str, Any]] = []
     n_cut = 0
     for way_id, tags, refs in ways:
-        oneway = is_oneway(tags)
+        oneway, against = truck_direction(tags)
         nodes = list(refs)
-        if oneway and tags.get("oneway") in REVERSED_VALUES:
+        if against:
             nodes.reverse()
         base = {"osmid": way_id, **tags, "oneway": oneway}
         # drop consecutive duplicates and segments that touch a missing node
@@ -146,13 +170,13 @@ def build_raw_graph(
         complete = [(a, b) for a, b in pairs if a >= 0 and b >= 0]
         n_cut += (len(pairs) - len(complete)) * (1 if oneway else 2)
         pairs = complete
-        fwd = {**base, "reversed": False}
+        fwd = {**base, "reversed": False, "against_way": against}
         for a, b in pairs:
             u_all.append(a)
             v_all.append(b)
             attr_all.append(fwd)
         if not oneway:
-            rev = {**base, "reversed": True}
+            rev = {**base, "reversed": True, "against_way": True}
             for a, b in pairs:
                 u_all.append(b)
                 v_all.append(a)

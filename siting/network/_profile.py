@@ -25,6 +25,8 @@ from siting.network._osm import parse_length_m, parse_speed_kmh, parse_weight_t
 __all__ = [
     "ARTICULATED_TRUCK",
     "COMPACTOR_26T",
+    "HEAVY_VEHICLE_T",
+    "LEGAL_SPEEDS_KMH_HEAVY",
     "MAX_TRUCK_SPEED_KMH",
     "MIN_EDGE_TRAVEL_TIME_S",
     "TRACK_GRADE_SPEEDS_KMH",
@@ -64,8 +66,40 @@ TRACK_GRADE_SPEEDS_KMH: Mapping[str, float] = MappingProxyType(
 )
 
 #: Upper cap on any edge speed, even where ``maxspeed`` allows more: Valhalla's
-#: assumed truck top speed (P11).
+#: assumed truck top speed (P11).  For vehicles heavier than
+#: :data:`HEAVY_VEHICLE_T` the legal caps :data:`LEGAL_SPEEDS_KMH_HEAVY` bind first.
 MAX_TRUCK_SPEED_KMH = 120.0
+
+#: Gross weight (t) above which the Israeli limits for heavy commercial vehicles
+#: apply (R1, DOMAIN 1e: "commercial vehicles > 12 t").
+HEAVY_VEHICLE_T = 12.0
+
+#: Legal maximum (km/h) per OSM ``highway`` class for commercial vehicles > 12 t
+#: in Israel (R1, DOMAIN 1e): 80 on freeways (even where signs allow more) and
+#: on interurban roads; 50 on urban streets.  The urban classes (residential,
+#: living_street, service, road) take the urban limit; the others the
+#: interurban one, with ``maxspeed=IL:urban``/a signed limit lowering it where
+#: tagged.  Caps any class speed, ``maxspeed`` or ``maxspeed:hgv``.
+LEGAL_SPEEDS_KMH_HEAVY: Mapping[str, float] = MappingProxyType(
+    {
+        "motorway": 80.0,  # R1 ("דרך מהירה": may not exceed 80)
+        "motorway_link": 80.0,  # R1
+        "trunk": 80.0,  # R1 (interurban, with or without a divider)
+        "trunk_link": 80.0,  # R1
+        "primary": 80.0,  # R1 (80 interurban / 50 urban)
+        "primary_link": 80.0,  # R1
+        "secondary": 80.0,  # R1 (80 interurban / 50 urban)
+        "secondary_link": 80.0,  # R1
+        "tertiary": 80.0,  # R1 interurban (50 urban, from maxspeed where tagged)
+        "tertiary_link": 80.0,  # R1
+        "unclassified": 80.0,  # R1 interurban
+        "track": 80.0,  # R1 interurban
+        "residential": 50.0,  # R1 urban
+        "living_street": 50.0,  # R1 urban
+        "service": 50.0,  # R1 urban
+        "road": 50.0,  # R1 urban
+    }
+)
 
 #: Floor on an edge's ``travel_time`` (s).  Two consecutive way nodes at the same
 #: position (duplicate OSM nodes; 4 edges in the Jerusalem extract) make a 0 m
@@ -137,9 +171,15 @@ class Restriction(StrEnum):
 class TruckProfile:
     """Heavy-vehicle routing profile applied by :func:`siting.network.load_osm`.
 
-    Edge speed = the class speed (``speeds_kmh``; mean over the classes of a
-    simplified edge that merges several), capped by the lowest ``maxspeed:hgv``
-    or else ``maxspeed`` (directional variants first) and by ``max_speed_kmh``.
+    Edge speed = the class speed (``speeds_kmh``), capped by the lowest
+    ``maxspeed:hgv`` or else ``maxspeed`` (the edge's direction's
+    ``:forward``/``:backward`` variant first), by the legal limit of its class
+    for the vehicle (``legal_speeds_kmh`` when the vehicle weighs more than
+    :data:`HEAVY_VEHICLE_T`: 80 km/h on most roads, R1) and by
+    ``max_speed_kmh``.  A simplified edge that merges several classes gets the
+    length-weighted harmonic mean of their capped speeds (its exact travel
+    time), from the ``length:<class>`` sums :func:`~siting.network.load_osm`
+    stores when it simplifies; equal lengths are assumed when they are absent.
     ``travel_time`` (s) = ``length`` / speed, times ``penalty_factor`` on
     penalised edges.
 
@@ -148,9 +188,11 @@ class TruckProfile:
     ``excluded_services``.  Legal restrictions (access ``no``/``private``/… on the
     most specific of ``hgv``, ``motor_vehicle``, ``vehicle``, ``access``;
     ``maxweight``/``maxweightrating``/``maxheight``/``maxwidth``/``maxlength``/
-    ``maxaxleload`` below the vehicle's) are dropped or penalised according to
-    ``restrictions``.  ``hgv=discouraged`` is always penalised.  ``destination``
-    and ``delivery`` access count as permitted: a refuse truck has business there.
+    ``maxaxleload`` below the vehicle's; travelling against ``oneway:hgv``) are
+    dropped or penalised according to ``restrictions``.  Access is read from
+    the edge's direction first (``hgv:forward``/``hgv:backward``).
+    ``hgv=discouraged`` is always penalised.  ``destination`` and ``delivery``
+    access count as permitted: a refuse truck has business there.
     ``hgv:conditional`` (time-limited bans, R2) is reported, not applied.
 
     Attributes
@@ -169,6 +211,10 @@ class TruckProfile:
         ``alley`` and ``drive-through``, too narrow for trucks: assumption).
     max_speed_kmh : float
         Cap on any speed (P11).
+    legal_speeds_kmh : Mapping[str, float]
+        Legal cap per class for vehicles > :data:`HEAVY_VEHICLE_T` (default
+        :data:`LEGAL_SPEEDS_KMH_HEAVY`, R1); lighter vehicles only get
+        ``max_speed_kmh``.
     restrictions : Restriction
         ``"drop"`` (default) removes restricted edges; ``"penalise"`` keeps them
         with ``travel_time × penalty_factor``, so routes use them only as a last
@@ -197,6 +243,7 @@ class TruckProfile:
         "private",
     )
     max_speed_kmh: float = MAX_TRUCK_SPEED_KMH
+    legal_speeds_kmh: Mapping[str, float] = field(default_factory=lambda: LEGAL_SPEEDS_KMH_HEAVY)
     restrictions: Restriction = Restriction.DROP
     penalty_factor: float = 5.0
     keep_largest_component: bool = True
@@ -217,13 +264,24 @@ class TruckProfile:
         """The ``highway`` values this profile routes on."""
         return frozenset(self.speeds_kmh) - set(self.excluded_highways)
 
+    def legal_cap_kmh(self, highway: str) -> float:
+        """The speed cap of a ``highway`` class for this profile's vehicle."""
+        if self.vehicle.weight_t > HEAVY_VEHICLE_T:
+            return min(self.max_speed_kmh, self.legal_speeds_kmh.get(highway, self.max_speed_kmh))
+        return self.max_speed_kmh
+
     def describe(self) -> str:
         """One line naming the profile and its vehicle."""
         v = self.vehicle
+        legal = (
+            f"the > {HEAVY_VEHICLE_T:g} t legal limits (R1)"
+            if v.weight_t > HEAVY_VEHICLE_T
+            else f"{self.max_speed_kmh:g} km/h"
+        )
         return (
             f"{self.name} profile: {v.name} ({v.weight_t:g} t, {v.height_m:g} m high, "
             f"{v.width_m:g} m wide, {v.length_m:g} m long); ORS heavy-vehicle speeds (R3) "
-            f"capped by maxspeed; restricted edges {self.restrictions.value}"
+            f"capped by maxspeed and {legal}; restricted edges {self.restrictions.value}"
             + (f" ×{self.penalty_factor:g}" if self.restrictions is Restriction.PENALISE else "")
         )
 
@@ -287,7 +345,14 @@ def decide(data: Mapping[str, Any], profile: TruckProfile) -> _Decision:
         dec.drop = f"service={services[0]}"
         return dec
 
-    for key in ACCESS_KEYS:
+    against = _all_true(data.get("against_way", data.get("reversed")))
+    way_dir = "backward" if against else "forward"
+    hgv_oneway = {str(x) for x in _values(data.get("oneway:hgv"))}
+    if (against and hgv_oneway & {"yes", "true", "1"}) or (
+        not against and hgv_oneway & {"-1", "reverse"}
+    ):
+        dec.legal.append("against oneway:hgv")
+    for key in (f"hgv:{way_dir}", *ACCESS_KEYS):
         vals = [str(v) for v in _values(data.get(key))]
         if not vals:
             continue
@@ -325,28 +390,53 @@ def decide(data: Mapping[str, Any], profile: TruckProfile) -> _Decision:
         elif lim < own:
             dec.legal.append(f"{label} < {own:g} {unit}")
 
-    speeds = []
-    for h in routable:
-        if h == "track":
-            grades = [
-                profile.track_grade_speeds_kmh.get(str(g)) for g in _values(data.get("tracktype"))
-            ]
-            grades_ok = [g for g in grades if g]
-            speeds.append(min(grades_ok) if grades_ok else profile.speeds_kmh[h])
-        else:
-            speeds.append(profile.speeds_kmh[h])
-    speed = float(np.mean(speeds))
-    way_dir = "backward" if data.get("reversed") is True else "forward"
+    cap = math.inf
     for keys in (
         (f"maxspeed:hgv:{way_dir}", "maxspeed:hgv"),
         (f"maxspeed:{way_dir}", "maxspeed"),
     ):
         caps = [c for k in keys for c in map(parse_speed_kmh, _values(data.get(k))) if c]
         if caps:
-            speed = min(speed, *caps)
+            cap = min(caps)
             break
-    dec.speed_kmh = min(speed, profile.max_speed_kmh)
+    speeds, weights = [], []
+    for h in routable:
+        if h == "track":
+            grades = [
+                profile.track_grade_speeds_kmh.get(str(g)) for g in _values(data.get("tracktype"))
+            ]
+            grades_ok = [g for g in grades if g]
+            base = min(grades_ok) if grades_ok else profile.speeds_kmh[h]
+        else:
+            base = profile.speeds_kmh[h]
+        speeds.append(min(base, cap, profile.legal_cap_kmh(h)))
+        weights.append(_number(data.get(f"length:{h}")))
+    if len(speeds) == 1:
+        dec.speed_kmh = speeds[0]
+        return dec
+    if any(w is None for w in weights) or not sum(w or 0.0 for w in weights) > 0:
+        weights = [1.0] * len(speeds)  # no per-class lengths: equal shares (assumption)
+    w_ = [float(w or 0.0) for w in weights]
+    # the exact speed of the whole edge: total length / total time
+    dec.speed_kmh = sum(w_) / sum(w / v for w, v in zip(w_, speeds, strict=True))
     return dec
+
+
+def _number(value: Any) -> float | None:
+    vals = _values(value)
+    if len(vals) != 1:
+        return None
+    try:
+        x = float(vals[0])
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) and x >= 0 else None
+
+
+def _all_true(value: Any) -> bool:
+    """True when every value is True (GraphML stores booleans as text)."""
+    vals = _values(value)
+    return bool(vals) and all(v is True or str(v) == "True" for v in vals)
 
 
 _DECISION_KEYS = (
@@ -355,6 +445,9 @@ _DECISION_KEYS = (
     "service",
     "tracktype",
     "hgv:conditional",
+    "hgv:forward",
+    "hgv:backward",
+    "oneway:hgv",
     *ACCESS_KEYS,
     "maxweight",
     "maxweight:hgv",
@@ -376,10 +469,12 @@ _DECISION_KEYS = (
 
 
 def _key(data: Mapping[str, Any]) -> tuple[Any, ...]:
-    out: list[Any] = [data.get("reversed") is True]
+    out: list[Any] = [_all_true(data.get("against_way", data.get("reversed")))]
     for k in _DECISION_KEYS:
         x = data.get(k)
         out.append(tuple(x) if isinstance(x, list) else x)
+    if isinstance(data.get("highway"), list):  # merged classes: their lengths count
+        out.extend((k, data[k]) for k in sorted(data) if k.startswith("length:"))
     return tuple(out)
 
 

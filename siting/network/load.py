@@ -1,4 +1,4 @@
-"""Load road graphs (local OSM/GraphML files or OSMnx downloads) and apply a truck profile."""
+"""Load road graphs from local OSM/GraphML files and apply a truck profile."""
 
 from __future__ import annotations
 
@@ -6,17 +6,14 @@ import ast
 import contextlib
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-from shapely.geometry.base import BaseGeometry
 
-from siting.costs import METRIC_CRS
 from siting.errors import LayerError, ScenarioError
 from siting.network import _geo
 from siting.network._osm import OSM_SUFFIXES, build_raw_graph, read_osm_ways
@@ -31,9 +28,6 @@ from siting.network._profile import (
 __all__ = [
     "PROFILES",
     "apply_profile",
-    "default_cache_dir",
-    "graph_from_place",
-    "graph_from_polygon",
     "load_osm",
     "profile_report",
 ]
@@ -241,7 +235,6 @@ def _finish(
     source: str,
 ) -> nx.MultiDiGraph:
     """Profile → largest SCC → simplify → checks (``graph`` is modified)."""
-    import osmnx as ox
 
     stages.step("truck profile")
     apply_profile_inplace(graph, prof, report)
@@ -257,7 +250,7 @@ def _finish(
         )
     if not graph.graph.get("simplified"):
         stages.step("simplifying")
-        graph = ox.simplify_graph(graph, edge_attr_aggs={"length": sum, "travel_time": sum})
+        graph = _simplify(graph)
         stages.done()
     graph.graph.update(
         crs="epsg:4326",
@@ -275,6 +268,31 @@ def _finish(
     )
     _check_routable(graph, source)
     return graph
+
+
+def _simplify(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``osmnx.simplify_graph`` keeping, on edges that merge classes, each class's length.
+
+    ``length`` and ``travel_time`` are summed; a merged edge whose ``highway``
+    becomes a list also keeps ``length:<class>`` sums, so a later profile can
+    weight the class speeds by length (see :class:`TruckProfile`).
+    """
+    import osmnx as ox
+
+    classes: set[str] = set()
+    for _, _, data in graph.edges(data=True):
+        h = data.get("highway")
+        if isinstance(h, str):
+            data[f"length:{h}"] = data.get("length", 0.0)
+            classes.add(h)
+    aggs: dict[str, Any] = {"length": sum, "travel_time": sum}
+    aggs.update({f"length:{h}": sum for h in classes})
+    out = ox.simplify_graph(graph, edge_attr_aggs=aggs)
+    for _, _, data in out.edges(data=True):
+        if not isinstance(data.get("highway"), list):
+            for h in classes:
+                data.pop(f"length:{h}", None)
+    return out
 
 
 def _check_routable(graph: nx.MultiDiGraph, source: str) -> None:
@@ -372,124 +390,3 @@ def profile_report(graph: nx.MultiDiGraph) -> pd.DataFrame:
         records = ast.literal_eval(records)
     df = pd.DataFrame(records, columns=["reason", "action", "edges", "km"])
     return df.sort_values("km", ascending=False, kind="stable").reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------
-# downloading (users with internet; never called by tests)
-
-
-def default_cache_dir() -> Path:
-    """Where downloads are cached: ``$SITING_CACHE_DIR``, else ``$XDG_CACHE_HOME/siting/osm``,
-    else ``~/.cache/siting/osm``."""
-    if os.environ.get("SITING_CACHE_DIR"):
-        return Path(os.environ["SITING_CACHE_DIR"]).expanduser()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser()
-    return base / "siting" / "osm"
-
-
-@contextlib.contextmanager
-def _osmnx_settings(cache_dir: Path) -> Iterator[None]:
-    """Temporarily point OSMnx at our cache and keep the truck tags (restored after)."""
-    import osmnx as ox
-
-    from siting.network._osm import WAY_TAGS
-
-    names = ("useful_tags_way", "cache_folder", "use_cache")
-    saved = {k: getattr(ox.settings, k) for k in names}
-    try:
-        ox.settings.useful_tags_way = sorted(set(saved["useful_tags_way"]) | set(WAY_TAGS))
-        ox.settings.cache_folder = cache_dir
-        ox.settings.use_cache = True
-        yield
-    finally:
-        for k, val in saved.items():
-            setattr(ox.settings, k, val)
-
-
-def graph_from_polygon(
-    polygon: BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries,
-    *,
-    profile: str | TruckProfile = "truck",
-    buffer_m: float = 2000.0,
-    crs: Any = None,
-    cache_dir: str | os.PathLike[str] | None = None,
-    progress: bool | None = None,
-) -> nx.MultiDiGraph:
-    """Download the road network inside a (buffered) polygon with OSMnx.
-
-    Overpass responses are cached in ``cache_dir`` (default
-    :func:`default_cache_dir`), so a second run with the same polygon is
-    offline.  Needs internet the first time.
-
-    Parameters
-    ----------
-    polygon : shapely geometry, GeoDataFrame or GeoSeries
-        The area, e.g. the region's authorities (all features are merged).
-    profile : str or TruckProfile
-        See :func:`load_osm`.
-    buffer_m : float
-        Buffer around the area (default 2 km: assumption, enough for roads that
-        leave and re-enter the region).
-    crs : optional
-        CRS of a bare shapely ``polygon`` (default WGS84).
-    cache_dir : path-like, optional
-        Download cache directory.
-    progress : bool or None
-        Progress bar (see :func:`load_osm`).
-
-    Returns
-    -------
-    networkx.MultiDiGraph
-        As :func:`load_osm`.
-    """
-    import osmnx as ox
-
-    prof = _resolve_profile(profile)
-    if isinstance(polygon, gpd.GeoDataFrame | gpd.GeoSeries):
-        if polygon.crs is None:
-            raise LayerError("polygon", "no CRS: set one with `.set_crs(...)`")
-        geom = gpd.GeoSeries([polygon.union_all()], crs=polygon.crs)
-    else:
-        geom = gpd.GeoSeries([polygon], crs=crs or "EPSG:4326")
-    area = geom.to_crs(METRIC_CRS).buffer(buffer_m).to_crs("EPSG:4326").iloc[0]
-    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    highways = "|".join(sorted(prof.routable_highways))
-    stages = _Stages(4, "road network download", progress)
-    try:
-        stages.step(f"downloading (cached in {cache})")
-        with _osmnx_settings(cache):
-            raw = ox.graph_from_polygon(
-                area,
-                custom_filter=f'["highway"~"^({highways})$"]',
-                simplify=False,
-                retain_all=True,
-                truncate_by_edge=True,
-            )
-        stages.done()
-        return _finish(raw, prof, Report(), stages, source="OpenStreetMap (Overpass)")
-    finally:
-        stages.close()
-
-
-def graph_from_place(
-    query: str,
-    *,
-    profile: str | TruckProfile = "truck",
-    buffer_m: float = 2000.0,
-    cache_dir: str | os.PathLike[str] | None = None,
-    progress: bool | None = None,
-) -> nx.MultiDiGraph:
-    """Download the road network of a named place (geocoded by Nominatim via OSMnx).
-
-    Same caching and parameters as :func:`graph_from_polygon`.
-    """
-    import osmnx as ox
-
-    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    with _osmnx_settings(cache):
-        place = ox.geocode_to_gdf(query)
-    return graph_from_polygon(
-        place, profile=profile, buffer_m=buffer_m, cache_dir=cache, progress=progress
-    )

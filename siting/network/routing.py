@@ -14,17 +14,20 @@ import pandas as pd
 
 from siting.costs import METRIC_CRS, metric_points
 from siting.errors import LayerError, ScenarioError
-from siting.network import _geo, _paths
+from siting.network import _access, _geo, _paths
 
 __all__ = [
+    "MAX_FAR_SHARE",
     "SNAP_EXCLUDE_HIGHWAYS",
     "SNAP_THRESHOLD_M",
     "FarSnap",
     "PolygonSnap",
+    "SnapTo",
     "cost_matrices",
     "isochrones",
     "route_geometries",
     "snap_points",
+    "snapped_travel_costs",
     "travel_costs",
 ]
 
@@ -36,6 +39,14 @@ log = logging.getLogger(__name__)
 #: block; beyond it the access leg is a real share of a short trip and may cross
 #: a valley or fence the network does not show.
 SNAP_THRESHOLD_M = 1000.0
+
+#: Share of a matrix's points (origins and destinations together) snapped beyond
+#: the threshold above which :class:`NetworkCostModel` refuses the network: it
+#: does not cover the region (e.g. a city extract under a rural cluster), and
+#: figures routed from the few edge nodes everything snaps to would be presented
+#: as exact.  Assumption: a majority; a few far points (a remote candidate, one
+#: destination off the map) are flagged instead.
+MAX_FAR_SHARE = 0.5
 
 #: A node all of whose edges have these classes is not a snapping target: a truck
 #: cannot join a motorway between its junctions.
@@ -54,6 +65,13 @@ class PolygonSnap(StrEnum):
 
     CENTROID = "centroid"  # node nearest its centroid (or a point inside it)
     NEAREST = "nearest"  # node nearest to the polygon itself: its likely access point
+
+
+class SnapTo(StrEnum):
+    """What a point joins: the nearest usable edge (split there) or the nearest usable node."""
+
+    EDGE = "edge"
+    NODE = "node"
 
 
 def _enum(kind: type[StrEnum], value: Any, what: str) -> Any:
@@ -75,9 +93,10 @@ def snap_points(
     threshold_m: float = SNAP_THRESHOLD_M,
     polygons: PolygonSnap | str = PolygonSnap.CENTROID,
     exclude_highways: Sequence[str] = SNAP_EXCLUDE_HIGHWAYS,
+    to: SnapTo | str = SnapTo.NODE,
     layer: str = "points",
 ) -> pd.DataFrame:
-    """Snap each feature to the nearest usable node of ``graph``.
+    """Snap each feature to the nearest usable node (default) or edge of ``graph``.
 
     Parameters
     ----------
@@ -91,22 +110,37 @@ def snap_points(
     polygons : {"centroid", "nearest"}
         See :class:`PolygonSnap`.
     exclude_highways : sequence of str
-        Nodes touched only by these classes are not snapping targets.
+        Nodes (edges) touched only by (of) these classes are not snapping targets.
+    to : {"node", "edge"}
+        See :class:`SnapTo`.  ``"edge"`` projects each point on the nearest
+        usable edge (its geometry, or the straight line between its nodes).
     layer : str
         Name used in error messages.
 
     Returns
     -------
     pandas.DataFrame
-        Index-aligned with ``points``: ``node`` (graph node id), ``snap_m``
-        (metres, EPSG:2039) and ``far`` (``snap_m > threshold_m``).
+        Index-aligned with ``points``: ``node`` (graph node id; for ``"edge"``
+        the nearer end of the edge), ``snap_m`` (metres, EPSG:2039, to the node
+        or to the edge) and ``far`` (``snap_m > threshold_m``); for ``"edge"``
+        also ``u``, ``v``, ``key`` (the edge) and ``fraction`` (0 at ``u``, 1
+        at ``v``, of its length).
     """
     mode = _enum(PolygonSnap, polygons, "polygons")
+    target = _enum(SnapTo, to, "to")
     xy = metric_points(points, layer)
     if graph.number_of_nodes() == 0:
         raise LayerError("road network", "the graph has no nodes to snap to")
-    geo = _geo.graph_geo(graph)
     geoms = np.asarray(points.geometry.to_crs(METRIC_CRS).to_numpy(), dtype=object)
+    if target is SnapTo.EDGE:
+        if graph.number_of_edges() == 0:
+            raise LayerError("road network", "the graph has no edges to snap to")
+        geo, table, _ = _access.snap_context(graph, tuple(exclude_highways))
+        snapped = _access.snap_to_edges(
+            table, geoms, xy, nearest_to_polygon=mode is PolygonSnap.NEAREST
+        )
+        return edge_frame(snapped, table, geo, threshold_m, points.index)
+    geo = _geo.graph_geo(graph)
     pos, dist = _geo.snap(
         geo,
         geoms,
@@ -118,6 +152,36 @@ def snap_points(
     nodes[:] = [geo.nodes[i] for i in pos]
     return pd.DataFrame(
         {"node": nodes, "snap_m": dist, "far": dist > threshold_m}, index=points.index
+    )
+
+
+def edge_frame(
+    snapped: _access.Snapped,
+    table: _access.EdgeTable,
+    geo: _geo.GraphGeo,
+    threshold_m: float,
+    index: pd.Index,
+) -> pd.DataFrame:
+    """The :func:`snap_points` frame of edge-snapped points."""
+
+    def ids(pos: np.ndarray) -> np.ndarray:
+        out = np.empty(len(pos), dtype=object)
+        out[:] = [geo.nodes[i] for i in pos.tolist()]
+        return out
+
+    keys = np.empty(len(snapped.edge), dtype=object)
+    keys[:] = [table.keys[e] for e in snapped.edge.tolist()]
+    return pd.DataFrame(
+        {
+            "node": ids(snapped.nearest_node(table)),
+            "snap_m": snapped.snap_m,
+            "far": snapped.snap_m > threshold_m,
+            "u": ids(table.u[snapped.edge]),
+            "v": ids(table.v[snapped.edge]),
+            "key": keys,
+            "fraction": snapped.frac,
+        },
+        index=index,
     )
 
 
@@ -143,8 +207,9 @@ def travel_costs(
     are contracted first and their costs added back exactly.  Sources are
     searched in chunks that fit ``max_memory_mb``, optionally in worker
     processes (``n_jobs``).  The graph's prepared form is cached per graph and
-    weight (see :func:`clear_cache` after changing edge weights in place
-    without adding or removing edges).
+    weight under a content key (node ids, successors, every edge's weight and
+    length), so editing the graph in place is noticed; :func:`clear_cache`
+    frees the memory.
 
     Parameters
     ----------
@@ -212,6 +277,58 @@ def cost_matrices(
     )
     assert along is not None
     return cost / 60.0, along / 1000.0
+
+
+def snapped_travel_costs(
+    graph: nx.MultiDiGraph,
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    *,
+    weight: str = "travel_time",
+    access_speed_kmh: float = _access.ACCESS_SPEED_KMH,
+    polygons: PolygonSnap | str = PolygonSnap.CENTROID,
+    exclude_highways: Sequence[str] = SNAP_EXCLUDE_HIGHWAYS,
+    n_jobs: int = 1,
+    max_memory_mb: float = 512.0,
+) -> np.ndarray:
+    """Shortest-path cost between points that join the nearest usable edge.
+
+    Each point is projected on its nearest usable edge (see
+    :func:`snap_points` with ``to="edge"``), the edge is split there, and a
+    straight access leg at ``access_speed_kmh`` is added at both ends (in
+    seconds, so for ``weight="travel_time"`` only).  One Dijkstra per point
+    of the smaller side, as :func:`travel_costs`; points at the same position
+    cost 0.  :class:`NetworkCostModel` uses the same computation and adds km.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(origins), len(destinations))``, ``inf`` where unreachable.
+    """
+    mode = _enum(PolygonSnap, polygons, "polygons")
+    geo, table, key = _access.snap_context(graph, tuple(exclude_highways), weight)
+    snapped = []
+    for gdf, layer in ((origins, "origins"), (destinations, "destinations")):
+        xy = metric_points(gdf, layer)
+        near = mode is PolygonSnap.NEAREST
+        geoms = (
+            np.asarray(gdf.geometry.to_crs(METRIC_CRS).to_numpy(), dtype=object) if near else None
+        )
+        snapped.append(_access.snap_to_edges(table, geoms, xy, nearest_to_polygon=near))
+    cost, _ = _access.snapped_costs(
+        graph,
+        table,
+        geo,
+        snapped[0],
+        snapped[1],
+        weight=weight,
+        key=key,
+        want_length=False,
+        access_speed_kmh=access_speed_kmh,
+        n_jobs=n_jobs,
+        max_memory_mb=max_memory_mb,
+    )
+    return cost
 
 
 def _many(

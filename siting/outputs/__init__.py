@@ -228,6 +228,11 @@ def manifest(
                 "name": result.costs.model,
                 "description": result.costs.description,
                 "approximate": result.costs.approximate,
+                **(
+                    {"legs": s.cost_model.leg_profiles()}
+                    if hasattr(s.cost_model, "leg_profiles")
+                    else {}
+                ),
             },
             "seed": s.seed,
             "inputs": inputs,
