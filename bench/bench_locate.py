@@ -141,7 +141,9 @@ def bench_pmedian(
         pbp_cols = f"{'-':>7} {'-':>8}"
         if pbp:
             res_pbp = cases.run_pbp(inst.cost, np.ones(inst.n), inst.p, pbp_cap)
-            pbp_cols = f"{res_pbp['seconds']:>7.2f} {_fmt(res_pbp['objective']):>8}"
+            obj = res_pbp["objective"]
+            shown = res_pbp["status"][:8] if np.isnan(obj) else _fmt(obj)
+            pbp_cols = f"{res_pbp['seconds']:>7.2f} {shown:>8}"
         row = {
             "name": inst.name,
             "n": inst.n,

@@ -57,7 +57,7 @@ def run_pbp(cost: np.ndarray, weights: np.ndarray, p: int, cap: float) -> dict:
     seconds = time.perf_counter() - t0
     return {
         "seconds": seconds,
-        "objective": recompute(cost, weights, sites),
+        "objective": recompute(cost, weights, sites) if sites is not None else math.nan,
         "reported": float(value),
         "status": str(status),
         "engine": str(engine),
