@@ -58,7 +58,7 @@ def run_pbp(cost: np.ndarray, weights: np.ndarray, p: int, cap: float) -> dict:
     return {
         "seconds": seconds,
         "objective": recompute(cost, weights, sites) if sites is not None else math.nan,
-        "reported": float(value),
+        "reported": float(value) if value is not None else math.nan,
         "status": str(status),
         "engine": str(engine),
     }
