@@ -51,7 +51,8 @@ def run_pbp(cost: np.ndarray, weights: np.ndarray, p: int, cap: float) -> dict:
     """pbp-pmedian's routed exact solve on the weighted matrix, timed here."""
     from pbp_pmedian import solve
 
-    wc = np.asarray(weights, dtype=float)[:, None] * cost
+    # pbp-pmedian takes facilities x clients (its cost_of(C, S) = C[S].min(axis=0).sum())
+    wc = np.ascontiguousarray((np.asarray(weights, dtype=float)[:, None] * cost).T)
     t0 = time.perf_counter()
     value, sites, _, status, engine = solve(wc, p, time_limit=cap)
     seconds = time.perf_counter() - t0
