@@ -130,7 +130,7 @@ def lagrangian_reduce(
     step: float,
     deadline: Deadline,
     max_iter: int = 1000,
-    improve: Callable[[np.ndarray], tuple[np.ndarray, float]] | None = None,
+    improve: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float]] | None = None,
 ) -> LagrangeResult:
     """Subgradient ascent on ``L(λ)`` and reduced-cost column reduction.
 
@@ -155,7 +155,8 @@ def lagrangian_reduce(
     max_iter : int
         Subgradient iterations at most.
     improve : callable, optional
-        ``improve(start) -> (sites, cost)``: a local search from a start set.  It is
+        ``improve(start, pool) -> (sites, cost)``: a local search from a start set
+        over the columns ``pool``.  It is
         run from ``S(λ)`` now and then (a Lagrangian heuristic, Beasley 1993); a
         better result replaces the incumbent, which sharpens both the step size and
         the reduction.
@@ -192,7 +193,12 @@ def lagrangian_reduce(
         if improve is not None and it in _HEURISTIC_AT and key not in tried and misses < 2:
             tried.add(key)
             t_improve = time.perf_counter()
-            sites, cost = improve(chosen)
+            # Search among the columns of smallest ρ only (and the current sets): the
+            # others are poor sites at this λ, and a full n × m interchange is slow.
+            k = min(len(free), 10 * p + 200)
+            pool = free[np.argpartition(rho[free], k - 1)[:k]] if k < len(free) else free
+            pool = np.union1d(np.union1d(pool, chosen), np.union1d(incumbent, fixed))
+            sites, cost = improve(chosen, pool)
             improve_s += time.perf_counter() - t_improve
             misses += 1
             if cost < ub:
@@ -240,6 +246,16 @@ def lagrangian_reduce(
     rho[~allowed] = np.inf
     chosen = _select(rho, p, fixed, free)
     bound = float(best_lam.sum() + rho[chosen].sum())
+    if improve is not None and bound < ub - step - tol and not deadline.expired():
+        # A last local search from S(λ*): after a poor (e.g. warm) start the bound can
+        # be tight while the incumbent is not, and the reduction needs both.
+        k = min(len(free), 10 * p + 200)
+        pool = free[np.argpartition(rho[free], k - 1)[:k]] if k < len(free) else free
+        pool = np.union1d(np.union1d(pool, chosen), np.union1d(incumbent, fixed))
+        sites, cost = improve(chosen, pool)
+        if cost < ub:
+            incumbent, ub = np.asarray(sites, dtype=np.int64), cost
+            tol = 1e-7 * max(1.0, abs(ub))
     keep = allowed.copy()
     if math.isfinite(ub):
         keep = _kept(
