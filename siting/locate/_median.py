@@ -399,9 +399,19 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     details: dict[str, object] = {}
     # Integer data: an improving solution is at least 1 better.
     step = 1.0 if _integral(blocks) else 0.0
+    lagrangian = reduce and links is None and len(blocks) == 1 and _large(blocks[0])
     if start is None and links is None:
+        # Large models: greedy only; the Lagrangian phase runs the interchange from
+        # better starts over far fewer columns.
         start = [
-            greedy_interchange(b.wcost, b.p, fixed=b.fixed, allowed=b.allowed, deadline=deadline)
+            greedy_interchange(
+                b.wcost,
+                b.p,
+                fixed=b.fixed,
+                allowed=b.allowed,
+                deadline=deadline,
+                max_swaps=0 if lagrangian else 10_000,
+            )
             for b in blocks
         ]
     incumbent = start
@@ -448,10 +458,18 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     ):
         b = blocks[0]
 
-        def improve(begin: np.ndarray) -> tuple[np.ndarray, float]:
-            got = greedy_interchange(
-                b.wcost, b.p, fixed=b.fixed, allowed=b.allowed, start=begin, deadline=deadline
-            )
+        def improve(begin: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, float]:
+            # Interchange over the pool's columns only (pool holds begin and fixed).
+            got = pool[
+                greedy_interchange(
+                    b.wcost[:, pool],
+                    b.p,
+                    fixed=np.searchsorted(pool, b.fixed),
+                    allowed=b.allowed[pool],
+                    start=np.searchsorted(pool, begin),
+                    deadline=deadline,
+                )
+            ]
             return got, _total(blocks, [got])
 
         lag = lagrangian_reduce(
