@@ -40,6 +40,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import bench_locate_cases as cases  # noqa: E402
+
 from siting import locate  # noqa: E402
 from siting.locate.orlib import read_optima, read_pmed, read_pmedcap  # noqa: E402
 
@@ -119,11 +121,14 @@ def _fmt(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
 
 
-def bench_pmedian(data: Path, ks: list[int], spopt: bool, cap: float) -> list[dict]:
+def bench_pmedian(
+    data: Path, ks: list[int], spopt: bool, cap: float, *, pbp: bool, pbp_cap: float
+) -> list[dict]:
     optima = read_optima(data / "orlib-pmed" / "optimal_values.csv")
     head = (
         f"{'instance':9} {'n':>4} {'p':>4} {'objective':>10} {'optimum':>8} {'proven':>6} "
-        f"{'seconds':>8} | {'spopt+CBC s':>14} {'spopt obj':>9} {'ratio':>7}"
+        f"{'seconds':>8} {'check':>5} | {'pbp s':>7} {'pbp obj':>8} | "
+        f"{'spopt+CBC s':>14} {'spopt obj':>9} {'ratio':>7}"
     )
     print(head)
     print("-" * len(head))
@@ -132,6 +137,13 @@ def bench_pmedian(data: Path, ks: list[int], spopt: bool, cap: float) -> list[di
         path = data / "orlib-pmed" / f"pmed{k}.txt"
         inst = read_pmed(path)
         sol = locate.p_median(inst.cost, np.ones(inst.n), inst.p)
+        check = cases.recompute(inst.cost, np.ones(inst.n), sol.sites) == sol.objective
+        pbp_cols = f"{'-':>7} {'-':>8}"
+        if pbp:
+            res_pbp = cases.run_pbp(inst.cost, np.ones(inst.n), inst.p, pbp_cap)
+            obj = res_pbp["objective"]
+            shown = res_pbp["status"][:8] if np.isnan(obj) else _fmt(obj)
+            pbp_cols = f"{res_pbp['seconds']:>7.2f} {shown:>8}"
         row = {
             "name": inst.name,
             "n": inst.n,
@@ -157,7 +169,8 @@ def bench_pmedian(data: Path, ks: list[int], spopt: bool, cap: float) -> list[di
         print(
             f"{inst.name:9} {inst.n:>4} {inst.p:>4} {_fmt(sol.objective):>10} "
             f"{_fmt(optima[inst.name]):>8} {'yes' if sol.proven_optimal else 'NO':>6} "
-            f"{sol.solve_seconds:>8.2f} | {spopt_cols}",
+            f"{sol.solve_seconds:>8.2f} {'ok' if check else 'BAD':>5} | {pbp_cols} | "
+            f"{spopt_cols}",
             flush=True,
         )
         rows.append(row)
@@ -257,7 +270,17 @@ def main() -> None:
     parser.add_argument("--pmedcap", default="1-15", help="pmedcap instances")
     parser.add_argument("--no-spopt", action="store_true", help="skip the spopt comparison")
     parser.add_argument("--spopt-cap", type=float, default=120.0, help="spopt seconds cap")
-    parser.add_argument("--skip", default="", help="sections to skip: pmedian,pcenter,pmedcap")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="sections to skip: pmedian,generated,pcenter,pmedcap,cluster,nationwide,resolve",
+    )
+    parser.add_argument("--no-pbp", action="store_true", help="skip the pbp-pmedian comparison")
+    parser.add_argument("--pbp-cap", type=float, default=120.0, help="pbp-pmedian time limit")
+    parser.add_argument("--gen-n", default="600,700,800,900", help="generated sizes")
+    parser.add_argument("--gen-p", default="5,10,20", help="generated p values")
+    parser.add_argument("--gen-seeds", type=int, default=2, help="seeds per generated (n, p)")
+    parser.add_argument("--limit", type=float, default=60.0, help="our time limit (generated)")
     args = parser.parse_args()
     if not (args.data / "orlib-pmed").exists():
         sys.exit(f"no OR-Library data at {args.data} (pass --data)")
@@ -279,16 +302,43 @@ def main() -> None:
             print(f"  cap {args.spopt_cap:.0f} s per instance; '?' = CBC did not report optimal")
     else:
         print("spopt comparison skipped (--no-spopt)")
+    pbp_version = None if args.no_pbp else cases.pbp_available()
+    print(
+        f"pbp-pmedian {pbp_version}, time limit {args.pbp_cap:g} s"
+        if pbp_version
+        else "pbp-pmedian comparison skipped (--no-pbp or not installed)"
+    )
+    pbp = pbp_version is not None
     pmed = _ranges(args.pmed)
+    gen_n, gen_p = _ranges(args.gen_n), _ranges(args.gen_p)
     if "pmedian" not in skip:
         print("\n## p-median (OR-Library pmed)\n")
-        _summary("p-median", bench_pmedian(args.data, pmed, spopt, args.spopt_cap))
+        _summary(
+            "p-median",
+            bench_pmedian(args.data, pmed, spopt, args.spopt_cap, pbp=pbp, pbp_cap=args.pbp_cap),
+        )
+    if "generated" not in skip:
+        print(f"\n## p-median, generated pmed-like + weighted (limit {args.limit:g} s)\n")
+        cases.bench_generated(
+            cases.generated_cases(gen_n, gen_p, args.gen_seeds), args.limit, pbp, args.pbp_cap
+        )
+    if "nationwide" not in skip:
+        print("\n## p-median, nationwide: 1,219 CBS localities x grid cells, crow-fly km\n")
+        cases.bench_nationwide([(2000, 11, 120.0), (2000, 50, 120.0), (1000, 11, 300.0)])
     if "pcenter" not in skip:
         print("\n## p-center (vertex p-center on the pmed graphs)\n")
         _summary("p-center", bench_pcenter(args.data, pmed))
+        print("\n## p-center, generated pmed-like\n")
+        cases.bench_pcenter_generated(gen_n, gen_p)
     if "pmedcap" not in skip:
         print("\n## capacitated p-median, single sourcing (Osman & Christofides pmedcap)\n")
         _summary("pmedcap", bench_pmedcap(args.data, _ranges(args.pmedcap)))
+    if "cluster" not in skip:
+        print("\n## the cluster's fixed-charge truck-lot case (default scenario)\n")
+        cases.bench_cluster_fixed_charge(60.0)
+    if "resolve" not in skip:
+        print("\n## warm re-solves (start=previous plan) vs cold\n")
+        cases.bench_resolve("nationwide" not in skip)
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"\nload average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

@@ -245,8 +245,13 @@ def _fixed_charge_brute(  # noqa: PLR0917
     fixed: list[int],
     banned: list[int],
 ) -> float:
+    # rows of weight 0 need no site (as in every model of siting.locate)
+    keep = d > 0
+    c, d = c[keep], d[keep]
     n, m = c.shape
     best = math.inf
+    if n == 0 and p is None:  # nothing to serve: open only what is fixed
+        return float(f[fixed].sum())
     for combo in _subsets(m, p, fixed, banned):
         if single:
             for assign in itertools.product(combo, repeat=n):
@@ -305,7 +310,8 @@ def test_fixed_charge_brute_force(
     assert sol.allocation is not None
     loads = d @ sol.allocation
     assert (loads <= cap + 1e-6).all()
-    assert np.allclose(sol.allocation.sum(axis=1), 1.0)
+    served = d > 0  # rows of weight 0 need no site
+    assert np.allclose(sol.allocation.sum(axis=1)[served], 1.0)
     assert set(inst["fixed"]) <= set(sol.sites)
 
 

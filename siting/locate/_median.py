@@ -50,10 +50,11 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from siting.locate._heuristics import Block, greedy_interchange, nearest_open
-from siting.locate._highs import INF, Deadline, build_lp, new_highs, run_mip, set_time_limit
+from siting.locate._highs import INF, Deadline, build_lp, new_highs, run_mip
+from siting.locate._lagrange import lagrangian_reduce
+from siting.locate._radius import Levels, RadiusLP
 
 __all__ = [
     "Block",
@@ -72,246 +73,6 @@ TAIL_GROUPS: int | None = 2
 
 
 # ----------------------------------------------------------------------------------------
-# Sorted distance levels per client
-# ----------------------------------------------------------------------------------------
-
-
-class _Levels:
-    """Distinct cost levels of each client over the usable columns.
-
-    ``cap`` (per client) limits the levels to costs ≤ cap: the client must be
-    served within it.  Levels end at the ``(m_usable − p + 1)``-th nearest
-    column (some open site is always that close) or the last finite one.
-    """
-
-    def __init__(
-        self,
-        wcost: np.ndarray,
-        usable: np.ndarray,
-        p: int,
-        fixed: np.ndarray,
-        cap: np.ndarray | None = None,
-    ) -> None:
-        w = np.where(usable[None, :], wcost, np.inf)
-        n, m = w.shape
-        order = np.argsort(w, axis=1, kind="stable")
-        sc = np.take_along_axis(w, order, axis=1)
-        nfinite = np.isfinite(sc).sum(axis=1)
-        reach = np.minimum(int(usable.sum()) - p + 1, nfinite)
-        if len(fixed):
-            is_fixed = np.zeros(m, dtype=bool)
-            is_fixed[fixed] = True
-            fixed_sorted = is_fixed[order]
-            has = fixed_sorted.any(axis=1)
-            first_fixed = np.argmax(fixed_sorted, axis=1)
-            reach = np.where(has, np.minimum(reach, first_fixed + 1), reach)
-        if cap is not None:
-            within = (sc <= cap[:, None] * (1 + 1e-12) + 1e-12).sum(axis=1)
-            reach = np.minimum(reach, np.maximum(within, 1))
-        reach = np.maximum(reach, 1)
-        rmax = int(reach.max()) if n else 1
-        order, sc = order[:, :rmax], sc[:, :rmax]
-        valid = np.arange(rmax)[None, :] < reach[:, None]
-        new = valid.copy()
-        new[:, 1:] &= sc[:, 1:] != sc[:, :-1]
-        self.n, self.m, self.p = n, m, p
-        self.order = order
-        self.reach = reach
-        self.K = new.sum(axis=1)
-        self.start = np.concatenate([[0], np.cumsum(self.K)])
-        self.lv = sc[new]
-        _, ranks = np.nonzero(new)
-        self.first = ranks
-        end = np.empty_like(ranks)
-        end[:-1] = ranks[1:]
-        end[self.start[1:] - 1] = reach
-        self.end = end
-
-    def level_of(self, d: np.ndarray) -> np.ndarray:
-        """Index of the highest level ≤ ``d`` for each client (clipped)."""
-        out = np.empty(self.n, dtype=np.int64)
-        for i in range(self.n):
-            a = self.lv[self.start[i] : self.start[i + 1]]
-            out[i] = np.searchsorted(a, d[i] * (1 + 1e-12) + 1e-12, side="right") - 1
-        return np.clip(out, 0, self.K - 1)
-
-    def members(self, flat: np.ndarray, flat_end: np.ndarray, client: np.ndarray):
-        """Columns of ranks ``first[flat] … first[flat_end]`` (or reach) per entry."""
-        lo = self.first[flat]
-        hi = np.where(
-            flat_end < self.start[client + 1],
-            self.first[np.minimum(flat_end, len(self.first) - 1)],
-            self.reach[client],
-        )
-        sizes = hi - lo
-        owner = np.repeat(np.arange(len(flat)), sizes)
-        offs = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        cols = self.order[client[owner], lo[owner] + offs]
-        return owner, cols
-
-
-# ----------------------------------------------------------------------------------------
-# LP phase: incremental radius LP with level generation
-# ----------------------------------------------------------------------------------------
-
-
-class _RadiusLP:
-    """The (multi-block) radius LP, grown level by level and re-solved warm."""
-
-    def __init__(
-        self,
-        blocks: list[Block],
-        levels: list[_Levels],
-        links: tuple[np.ndarray, ...] | None,
-        deadline: Deadline,
-    ) -> None:
-        self.blocks, self.levels, self.deadline = blocks, levels, deadline
-        m = blocks[0].m
-        self.m = m
-        self.h = new_highs(mip=False)
-        h = self.h
-        nb = len(blocks)
-        lo = np.zeros(nb * m)
-        up = np.zeros(nb * m)
-        for t, b in enumerate(blocks):
-            up[t * m : (t + 1) * m] = b.allowed.astype(float)
-            lo[t * m + b.fixed] = 1.0
-        h.addCols(
-            nb * m,
-            np.zeros(nb * m),
-            lo,
-            up,
-            0,
-            np.zeros(nb * m, np.int32),
-            np.zeros(0, np.int32),
-            np.zeros(0),
-        )
-        for t, b in enumerate(blocks):
-            idx = np.arange(t * m, (t + 1) * m, dtype=np.int32)
-            h.addRows(
-                1,
-                np.array([b.p], float),
-                np.array([b.p], float),
-                m,
-                np.zeros(1, np.int32),
-                idx,
-                np.ones(m),
-            )
-        if links is not None:
-            rows, cols, vals, rlo, rup = links
-            mat = csr_matrix((vals, (rows, cols)), shape=(len(rlo), nb * m))
-            h.addRows(
-                len(rlo),
-                rlo,
-                rup,
-                mat.nnz,
-                mat.indptr[:-1].astype(np.int32),
-                mat.indices.astype(np.int32),
-                mat.data,
-            )
-        self.ncol = nb * m
-        self.offset = float(sum(lv.lv[lv.start[:-1]].sum() for lv in levels))
-        h.changeObjectiveOffset(self.offset)
-        self.built = [np.zeros(lv.n, dtype=np.int64) for lv in levels]
-        self.zcol = [np.full(len(lv.lv), -1, dtype=np.int64) for lv in levels]
-
-    def extend(self, t: int, clients: np.ndarray, new_built: np.ndarray) -> None:
-        """Add rows (and z columns) for levels ``built … new_built − 1`` of ``clients``."""
-        lv, zcol = self.levels[t], self.zcol[t]
-        new_built = np.minimum(new_built, lv.K[clients])
-        old = self.built[t][clients]
-        sel = new_built > old
-        clients, new_built, old = clients[sel], new_built[sel], old[sel]
-        if len(clients) == 0:
-            return
-        cnt = new_built - old
-        ci = np.repeat(clients, cnt)
-        kk = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(old, cnt)
-        flat = lv.start[ci] + kk
-        hasz = kk <= lv.K[ci] - 2
-        zflat = flat[hasz]
-        nz = len(zflat)
-        zcost = lv.lv[zflat + 1] - lv.lv[zflat]
-        zcol[zflat] = self.ncol + np.arange(nz)
-        self.h.addCols(
-            nz,
-            zcost,
-            np.zeros(nz),
-            np.full(nz, INF),
-            0,
-            np.zeros(nz, np.int32),
-            np.zeros(0, np.int32),
-            np.zeros(0),
-        )
-        self.ncol += nz
-        owner, ycols = lv.members(flat, flat + 1, ci)
-        zr = np.flatnonzero(hasz)
-        pr = np.flatnonzero(kk >= 1)
-        rr = np.concatenate([owner, zr, pr])
-        cc = np.concatenate([ycols + t * self.m, zcol[flat[zr]], zcol[flat[pr] - 1]])
-        vv = np.concatenate([np.ones(len(owner) + len(zr)), -np.ones(len(pr))])
-        nr = len(flat)
-        mat = csr_matrix((vv, (rr, cc)), shape=(nr, self.ncol))
-        lo = (kk == 0).astype(float)
-        self.h.addRows(
-            nr,
-            lo,
-            np.full(nr, INF),
-            mat.nnz,
-            mat.indptr[:-1].astype(np.int32),
-            mat.indices.astype(np.int32),
-            mat.data,
-        )
-        self.built[t][clients] = new_built
-
-    def capped(self, t: int, x: np.ndarray) -> np.ndarray:
-        """Clients whose cost is capped in solution ``x`` (last built z positive)."""
-        lv, b = self.levels[t], self.built[t]
-        open_ = (b < lv.K) & (b >= 1)
-        idx = np.flatnonzero(open_)
-        last = x[self.zcol[t][lv.start[idx] + b[idx] - 1]]
-        return idx[last > 1e-9]
-
-    def solve(self, start_built: list[np.ndarray]) -> tuple[str, float, np.ndarray, np.ndarray]:
-        """Generate levels until no client is capped.
-
-        Returns
-        -------
-        status, bound, x, reduced_costs
-            ``status`` is ``"optimal"``, ``"infeasible"`` or ``"stopped"`` (time
-            limit or numerical trouble: no bound).
-        """
-        for t, lv in enumerate(self.levels):
-            self.extend(t, np.arange(lv.n), np.maximum(start_built[t], 1))
-        rounds = 0
-        while True:
-            rounds += 1
-            set_time_limit(self.h, self.deadline)
-            self.h.run()
-            status = self.h.getModelStatus()
-            if status == highspy.HighsModelStatus.kInfeasible:
-                return "infeasible", math.inf, np.zeros(0), np.zeros(0)
-            if status != highspy.HighsModelStatus.kOptimal:
-                logger.debug("radius LP stopped: %s", self.h.modelStatusToString(status))
-                return "stopped", -math.inf, np.zeros(0), np.zeros(0)
-            sol = self.h.getSolution()
-            x = np.asarray(sol.col_value)
-            grew = False
-            for t in range(len(self.levels)):
-                cap = self.capped(t, x)
-                if len(cap):
-                    b = self.built[t][cap]
-                    self.extend(t, cap, b + np.maximum(b, 2))
-                    grew = True
-            if not grew:
-                bound = float(self.h.getInfo().objective_function_value)
-                logger.debug(
-                    "radius LP: bound %.9g after %d rounds, %d columns", bound, rounds, self.ncol
-                )
-                return "optimal", bound, x, np.asarray(sol.col_dual)
-
-
-# ----------------------------------------------------------------------------------------
 # MIP phase: reduced candidates, exact levels + coarse tail groups
 # ----------------------------------------------------------------------------------------
 
@@ -319,7 +80,7 @@ class _RadiusLP:
 @dataclass
 class _MipModel:
     lp: highspy.HighsLp
-    levels: list[_Levels]
+    levels: list[Levels]
     gstart: list[np.ndarray]  # flat level index of each group start
     gclient: list[np.ndarray]
     zcol: list[np.ndarray]  # z column of each group (-1 for the last group of a client)
@@ -327,7 +88,7 @@ class _MipModel:
     exact: list[np.ndarray] = field(default_factory=list)
 
 
-def _groups(lv: _Levels, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _groups(lv: Levels, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group starts: every level up to ``exact``, then sizes 1, 2, 4, … to the end."""
     starts: list[np.ndarray] = []
     for i in range(lv.n):
@@ -348,7 +109,7 @@ def _groups(lv: _Levels, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _build_mip(
     blocks: list[Block],
-    levels: list[_Levels],
+    levels: list[Levels],
     exact: list[np.ndarray],
     *,
     y_lower: np.ndarray,
@@ -489,7 +250,7 @@ EXACT_MARGIN: int | None = 1
 
 
 def _exact_depth(
-    radius: _RadiusLP, t: int, x: np.ndarray, incumbent: list[np.ndarray] | None
+    radius: RadiusLP, t: int, x: np.ndarray, incumbent: list[np.ndarray] | None
 ) -> np.ndarray:
     """Per client, the last level the MIP keeps exact (index into its LP levels).
 
@@ -554,6 +315,58 @@ def _proved(lb: float, ub: float, step: float) -> bool:
     )
 
 
+# Models this large (or this wide) get the Lagrangian phase before the radius LP.
+_LARGE_CELLS = 2_000_000
+
+
+def _large(b: Block) -> bool:
+    usable = int(b.allowed.sum())
+    return b.n * usable >= _LARGE_CELLS or usable >= 2 * b.n
+
+
+def _solve_reduced(
+    b: Block,
+    keep: np.ndarray,
+    incumbent: np.ndarray,
+    *,
+    lb: float,
+    deadline: Deadline,
+    node_limit: int | None,
+    details: dict[str, object],
+) -> MedianResult:
+    """Solve the model restricted to the ``keep`` columns (which hold the incumbent and
+    every improving solution, see `siting.locate._lagrange`) and map the result back."""
+    cols = np.flatnonzero(keep)
+    sub = Block(
+        wcost=b.wcost[:, cols],
+        p=b.p,
+        fixed=np.searchsorted(cols, b.fixed),
+        allowed=np.ones(len(cols), dtype=bool),
+    )
+    left = deadline.remaining()
+    res = solve_median(
+        [sub],
+        start=[np.searchsorted(cols, incumbent)],
+        time_limit_s=left if math.isfinite(left) else None,
+        node_limit=node_limit,
+        reduce=False,
+    )
+    merged = {**details, **{f"reduced_{k}": v for k, v in res.details.items()}}
+    merged["seconds"] = deadline.elapsed()
+    bound = res.objective if res.proven else max(res.lower_bound, min(lb, res.objective))
+    status = res.status
+    if not res.proven and math.isfinite(bound) and "(no bound yet)" in status:
+        status = status.replace(" (no bound yet)", " (Lagrangian bound)")
+    return MedianResult(
+        sites=[cols[s] for s in res.sites],
+        objective=res.objective,
+        lower_bound=bound,
+        proven=res.proven,
+        status=status,
+        details=merged,
+    )
+
+
 def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     blocks: list[Block],
     *,
@@ -561,6 +374,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     start: list[np.ndarray] | None = None,
     time_limit_s: float | None = None,
     node_limit: int | None = None,
+    reduce: bool = True,
 ) -> MedianResult:
     """Solve a (joint) p-median model exactly; see the module docstring.
 
@@ -578,14 +392,26 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
         Wall-clock budget for the whole solve.
     node_limit : int, optional
         Branch-and-bound node limit per HiGHS MIP run.
+    reduce : bool
+        Run the Lagrangian phase (`_lagrangian_first`) on large single-block models.
     """
     deadline = Deadline(time_limit_s)
     details: dict[str, object] = {}
     # Integer data: an improving solution is at least 1 better.
     step = 1.0 if _integral(blocks) else 0.0
+    lagrangian = reduce and links is None and len(blocks) == 1 and _large(blocks[0])
     if start is None and links is None:
+        # Large models: greedy only; the Lagrangian phase runs the interchange from
+        # better starts over far fewer columns.
         start = [
-            greedy_interchange(b.wcost, b.p, fixed=b.fixed, allowed=b.allowed, deadline=deadline)
+            greedy_interchange(
+                b.wcost,
+                b.p,
+                fixed=b.fixed,
+                allowed=b.allowed,
+                deadline=deadline,
+                max_swaps=0 if lagrangian else 10_000,
+            )
             for b in blocks
         ]
     incumbent = start
@@ -594,12 +420,17 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
         incumbent, ub = None, math.inf
     details["heuristic_objective"] = ub
     details["heuristic_seconds"] = deadline.elapsed()
-    levels = [_Levels(b.wcost, b.allowed, b.p, b.fixed) for b in blocks]
+    levels = [Levels(b.wcost, b.allowed, b.p, b.fixed) for b in blocks]
     trivial = float(sum(lv.lv[lv.start[:-1]].sum() for lv in levels))
     lb = trivial
 
     def finish(status: str, proven: bool) -> MedianResult:
         best_lb = ub if proven else min(lb, ub)
+        if not proven and lb <= trivial and incumbent is not None:
+            # Only Σ_i min_j W_ij is known (0 when clients are candidates): say so
+            # instead of printing it as a bound with a 100 % gap.
+            best_lb = -math.inf
+            status += " (no bound yet)"
         if step > 0 and math.isfinite(best_lb) and not proven:
             best_lb = min(ub, math.ceil(best_lb - 1e-6 * max(1.0, abs(best_lb))))
         details["seconds"] = deadline.elapsed()
@@ -617,8 +448,64 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     if deadline.expired():
         return finish("time limit reached (heuristic only)", False)
 
+    # -- Lagrangian phase (large single-block models) -----------------------------------
+    if (
+        reduce
+        and links is None
+        and len(blocks) == 1
+        and incumbent is not None
+        and _large(blocks[0])
+    ):
+        b = blocks[0]
+
+        def improve(begin: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, float]:
+            # Interchange over the pool's columns only (pool holds begin and fixed).
+            got = pool[
+                greedy_interchange(
+                    b.wcost[:, pool],
+                    b.p,
+                    fixed=np.searchsorted(pool, b.fixed),
+                    allowed=b.allowed[pool],
+                    start=np.searchsorted(pool, begin),
+                    deadline=deadline,
+                )
+            ]
+            return got, _total(blocks, [got])
+
+        lag = lagrangian_reduce(
+            b.wcost,
+            b.p,
+            fixed=b.fixed,
+            allowed=b.allowed,
+            incumbent=incumbent[0],
+            ub=ub,
+            step=step,
+            deadline=deadline,
+            improve=improve,
+        )
+        incumbent, ub = [lag.incumbent], lag.ub
+        lb = max(lb, min(lag.bound, ub))
+        details["lagrangian_bound"] = lag.bound
+        details["lagrangian_iterations"] = lag.iterations
+        details["lagrangian_seconds"] = deadline.elapsed()
+        details["lagrangian_kept"] = int(lag.keep.sum())
+        if _proved(lb, ub, step):
+            return finish("optimal (Lagrangian bound meets incumbent)", True)
+        if deadline.expired():
+            return finish("time limit reached (Lagrangian phase)", False)
+        if lag.keep.sum() < b.allowed.sum():
+            return _solve_reduced(
+                b,
+                lag.keep,
+                incumbent[0],
+                lb=lb,
+                deadline=deadline,
+                node_limit=node_limit,
+                details=details,
+            )
+
     # -- LP phase ------------------------------------------------------------------------
-    radius = _RadiusLP(blocks, levels, links, deadline)
+    radius = RadiusLP(blocks, levels, links, deadline)
     if incumbent is not None:
         start_built = [
             lv.level_of(nearest_open(b.wcost, s)[1]) + 2
@@ -690,7 +577,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     exact = []
     for t, b in enumerate(blocks):
         fixed_t = np.flatnonzero(y_lower[t * m : (t + 1) * m] > 0)
-        mlv = _Levels(b.wcost, usable[t], b.p, fixed_t, caps[t])
+        mlv = Levels(b.wcost, usable[t], b.p, fixed_t, caps[t])
         mip_levels.append(mlv)
         horizon = levels[t].lv[levels[t].start[:-1] + _exact_depth(radius, t, x, incumbent)]
         exact.append(mlv.level_of(horizon))

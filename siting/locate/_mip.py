@@ -41,6 +41,43 @@ def unique_rows(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mask[first], inverse.reshape(-1)
 
 
+def _dominance(rows_mask: np.ndarray, rounds: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Set-cover reductions: drop a column whose rows are a subset of another column's
+    (ties: keep the lower index) and a row whose columns include another row's (it
+    is covered whenever that row is); repeated while they bite.  A minimum cover of
+    the reduced matrix is a minimum cover of the original.
+
+    Returns the reduced matrix and the original index of each kept column.
+    """
+    cols = np.arange(rows_mask.shape[1])
+    a = rows_mask
+    for _ in range(rounds):
+        f = a.astype(np.float32)
+        size_c = f.sum(axis=0)
+        inter = f.T @ f  # inter[j, k] = rows covered by both j and k
+        sub = inter >= size_c[:, None] - 0.5  # cov(j) ⊆ cov(k)
+        idx = np.arange(len(size_c))
+        beats = (size_c[None, :] > size_c[:, None]) | (
+            (size_c[None, :] == size_c[:, None]) & (idx[None, :] < idx[:, None])
+        )
+        drop_c = (sub & beats).any(axis=1)
+        size_r = f.sum(axis=1)
+        inter_r = f @ f.T  # inter_r[k, i] = columns covering both k and i
+        sub_r = inter_r >= size_r[:, None] - 0.5  # cov(k) ⊆ cov(i)
+        ridx = np.arange(len(size_r))
+        smaller = (size_r[:, None] < size_r[None, :]) | (
+            (size_r[:, None] == size_r[None, :]) & (ridx[:, None] < ridx[None, :])
+        )
+        drop_r = (sub_r & smaller).any(axis=0)
+        if not drop_c.any() and not drop_r.any():
+            break
+        # rows first: their test used every column, which stays valid after dropping
+        # dominated columns only if done on the same matrix; drop both from this one
+        a = a[~drop_r][:, ~drop_c]
+        cols = cols[~drop_c]
+    return a, cols
+
+
 def set_cover(
     covers: np.ndarray,
     deadline: Deadline,
@@ -58,6 +95,10 @@ def set_cover(
     if not covers.any(axis=1).all():
         return Cover("infeasible", None, math.inf, math.inf)
     rows_mask, _ = unique_rows(covers)
+    col_map = np.arange(ncol)
+    if rows_mask.shape[0] * rows_mask.shape[1] <= 4_000_000:
+        rows_mask, col_map = _dominance(rows_mask)
+        ncol = rows_mask.shape[1]
     # greedy cover: warm start and upper bound
     left = np.ones(len(rows_mask), dtype=bool)
     greedy: list[int] = []
@@ -66,7 +107,7 @@ def set_cover(
         greedy.append(j)
         left &= ~rows_mask[:, j]
     if upper is not None and len(greedy) <= upper:
-        return Cover("optimal", np.asarray(sorted(greedy)), float(len(greedy)), 0.0)
+        return Cover("optimal", np.sort(col_map[greedy]), float(len(greedy)), 0.0)
     r, cidx = np.nonzero(rows_mask)
     nrow = len(rows_mask)
     lp = build_lp(
@@ -81,14 +122,20 @@ def set_cover(
         integer=np.ones(ncol, dtype=bool),
     )
     h = new_highs(deadline, heuristics=True)
+    cutoff = None
     if upper is not None:
-        # Only "is there a cover of size <= upper?" matters: stop at such a cover.
+        # Only "is there a cover of size <= upper?" matters: stop at such a cover, and
+        # prune every node that cannot give one (cutoff upper + 1/2): a root LP bound
+        # above ``upper`` then answers "no" at once instead of solving for the minimum.
         h.setOptionValue("objective_target", float(upper) + 0.5)
+        cutoff = float(upper) + 0.5
     h.passModel(lp)
-    out = run_mip(h, deadline, start=(np.asarray(greedy), np.ones(len(greedy))))
+    out = run_mip(h, deadline, start=(np.asarray(greedy), np.ones(len(greedy))), cutoff=cutoff)
     if out.infeasible:
-        return Cover("infeasible", None, math.inf, math.inf)
-    sites = None if out.x is None else np.flatnonzero(out.x > 0.5)
+        # with the cutoff: no cover of at most ``upper`` columns
+        bound = math.inf if cutoff is None else float(upper) + 1.0  # type: ignore[arg-type]
+        return Cover("infeasible", None, math.inf, bound)
+    sites = None if out.x is None else col_map[np.flatnonzero(out.x > 0.5)]
     count = math.inf if sites is None else float(len(sites))
     bound = math.ceil(out.bound - 1e-6) if math.isfinite(out.bound) else 0.0
     if out.optimal:
