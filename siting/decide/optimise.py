@@ -39,10 +39,10 @@ log = logging.getLogger(__name__)
 PAIR_LIMIT = 2500
 #: With three or more sites per plan each weight draw is a HiGHS solve: the Monte Carlo runs
 #: only when ``n_draws`` is at most this (the outputs say when it is skipped).
-MIP_DRAW_LIMIT = 100
+MIP_DRAW_LIMIT = 1000
 #: With ``p >= 3`` the best plan containing a site is solved exactly (site forced open) for
 #: this many sites; the others get the best single swap into the recommended plan.
-FORCED_TOP = 5
+FORCED_TOP = 50
 
 
 class Aggregate(enum.StrEnum):
