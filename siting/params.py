@@ -417,6 +417,13 @@ class TruckParams:
         "means the same).",
     )
 
+    colocation: str = _p(
+        "allowed",
+        "assumption",
+        "whether a truck lot may share the waste station's site: 'allowed' (each plan on its "
+        "own) or 'forbidden' (chosen together, on different sites).",
+    )
+
     @property
     def plan_objective(self) -> str:
         """The objective in force (``model = "fixed-charge"`` selects it too)."""
@@ -424,6 +431,13 @@ class TruckParams:
 
     def __post_init__(self) -> None:
         problems = _range_problems(self)
+        if self.colocation not in ("allowed", "forbidden", "required"):
+            problems.append(
+                (
+                    "colocation",
+                    f"must be 'allowed' or 'forbidden' (got {self.colocation!r})",
+                )
+            )
         if self.objective not in TRUCK_OBJECTIVES:
             valid = ", ".join(map(repr, TRUCK_OBJECTIVES))
             problems.append(("objective", f"must be one of {valid} (got {self.objective!r})"))

@@ -113,7 +113,9 @@ def test_map_shows_the_result(outputs):
 def test_manifest(outputs):
     man = json.loads((outputs / "manifest.json").read_text())
     assert man["cost_model"]["approximate"] is True
-    assert len(man["inputs"]) == 2
+    # the embedded tables and boundaries, each hashed
+    names = sorted(i["path"].rsplit("/", 1)[-1] for i in man["inputs"])
+    assert names == ["authorities.csv", "jurisdictions.geojson", "localities.csv"]
     assert all(len(i["sha256"]) == 64 for i in man["inputs"])
     for name in ("map.html", "ranking.csv", "solution.geojson"):
         assert man["outputs"][name] == siting.outputs.sha256_file(outputs / name)

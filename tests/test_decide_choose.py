@@ -173,7 +173,7 @@ def test_a_facility_without_a_plan_is_an_answer(tmp_path):
     r = run(s)
     assert r.results[WS].chosen
     assert r.results[TL].chosen == ()
-    assert any(n.startswith("NO PLAN for truck_lot") for n in r.notes)
+    assert any(n.startswith("NO SITE CHOSEN for truck_lot") for n in r.notes)
     files = write_outputs(r, tmp_path / "out")
     assert {"map.html", "report.html", "ranking.csv", "solution.geojson", "manifest.json"} <= set(
         files

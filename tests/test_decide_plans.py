@@ -90,11 +90,21 @@ def test_scores_do_not_depend_on_the_other_candidates():
         assert full.score(a) == pytest.approx(sub.score(a))
 
 
-def test_a_criterion_that_cannot_separate_the_sites_is_dropped_with_a_note():
+def test_a_criterion_that_cannot_separate_the_sites_is_kept_and_noted():
+    """Kept, so scores stay comparable across candidate sets; it adds the same points to
+    every plan and the note says so.  A criterion with no data at all is dropped."""
     p = _station(area_m2=np.array([1e6, 1e6, 1e6]))
-    model = build_model(p, {"cost": 0.5, "area": 0.5}, eligible=np.ones(3, bool), **ANCHOR_KW)
-    assert model.criteria == ("cost",)
-    assert any("cannot separate" in n for n in model.notes)
+    w = {"cost": 0.5, "area": 0.3, "access": 0.2}
+    model = build_model(p, w, eligible=np.ones(3, bool), **ANCHOR_KW)
+    assert model.criteria == ("cost", "area")
+    assert model.weights.tolist() == pytest.approx([0.625, 0.375])
+    assert any("cannot change the choice" in n for n in model.notes)
+    assert any("'access' has no data" in n for n in model.notes)
+    plans = [model.score(np.full(3, j)) for j in range(3)]
+    only_cost = build_model(p, {"cost": 1.0}, eligible=np.ones(3, bool), **ANCHOR_KW)
+    # the same order as with cost alone: area adds 100 · 0.375 · 1 to every plan
+    costs = [only_cost.score(np.full(3, j)) for j in range(3)]
+    np.testing.assert_allclose(np.array(plans) - 37.5, 0.625 * np.array(costs))
 
 
 def _random(n: int, m: int, seed: int, *, floats: bool = True) -> np.ndarray:

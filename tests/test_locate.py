@@ -250,8 +250,12 @@ def _fixed_charge_brute(  # noqa: PLR0917
     c, d = c[keep], d[keep]
     n, m = c.shape
     best = math.inf
-    if n == 0 and p is None:  # nothing to serve: open only what is fixed
-        return float(f[fixed].sum())
+    if n == 0:  # nothing to serve: the cheapest admissible set of sites
+        if p is None:
+            return float(f[fixed].sum())
+        return min(
+            (float(f[combo].sum()) for combo in _subsets(m, p, fixed, banned)), default=math.inf
+        )
     for combo in _subsets(m, p, fixed, banned):
         if single:
             for assign in itertools.product(combo, repeat=n):

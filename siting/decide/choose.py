@@ -18,6 +18,7 @@ every draw.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -47,6 +48,7 @@ from siting.layers import Facility
 __all__ = [
     "Choice",
     "access_distances",
+    "eligible_sites",
     "facility_problem",
     "facility_result",
     "solve_facility",
@@ -129,6 +131,14 @@ def facility_problem(
         load=load,
         capacity=capacity,
     )
+
+
+def eligible_sites(s: Scenario, fac: Facility, problem: FacilityProblem) -> np.ndarray:
+    """The candidates that pass the hard constraints for ``fac`` (as :func:`facility_result`
+    sees them, before any co-location rule)."""
+    single = sites_of(s, fac) == 1 and objective_of(s, fac) != "fixed-charge"
+    table = criteria_table(problem, unreachable_excludes=single)
+    return ~table["excluded"].to_numpy(dtype=bool)
 
 
 def objective_of(s: Scenario, fac: Facility) -> str:
@@ -538,9 +548,14 @@ def facility_result(
     loc: pd.DataFrame,
     cand: gpd.GeoDataFrame,
     costs: CostMatrix,
+    banned: Mapping[int, str] | None = None,
 ) -> tuple[FacilityResult, Choice | None, list[str]]:
     """Choose, rank and describe ``fac``'s plan.  No plan (too few eligible sites, capacity
-    short) is an answer: the result has no chosen sites and the notes say why."""
+    short) is an answer: the result has no chosen sites and the notes say why.
+
+    ``banned`` maps candidate columns to the reason they may not host this facility (the
+    co-location rule between the facilities); they are excluded with that reason.
+    """
     del costs
     ws = s.weight_set(fac)
     weights = {k: float(v) for k, v in ws.as_dict().items()}
@@ -550,6 +565,9 @@ def facility_result(
     for col in ("nearest_locality_id", "authority_id", "authority_name_en", "authority_name_he"):
         if col in cand.columns:
             table[col] = cand[col].to_numpy()
+    for j, reason in (banned or {}).items():
+        if not table.loc[j, "excluded"]:
+            table.loc[j, ["excluded", "exclusion_reason"]] = [True, reason]
     eligible = ~table["excluded"].to_numpy(dtype=bool)
     notes: list[str] = []
     if ws.ahp is not None and (msg := ws.ahp.warning()):
@@ -565,8 +583,9 @@ def facility_result(
         common = reasons.value_counts().sort_values(ascending=False, kind="stable").head(3)
         listed = "; ".join(f"{r} ({n})" for r, n in common.items())
         notes.append(
-            f"NO PLAN for {fac.value}: {why}. {int(eligible.sum())} eligible candidate(s); "
-            f"exclusions: {listed or 'none'}. Relax the constraints or add candidates."
+            f"NO SITE CHOSEN for {fac.value}: no plan — {why}. "
+            f"{int(eligible.sum())} eligible candidate(s); exclusions: {listed or 'none'}. "
+            "Relax the constraints or add candidates."
         )
         empty, _, _ = _ranking(s, fac, problem, table, _empty_choice(eligible))
         result = FacilityResult(

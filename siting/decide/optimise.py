@@ -192,7 +192,9 @@ def best_plan(
         sol = PlanSolution(sites, assign, value, True, method)
         if capped and not _capacity_ok(cost, sites, load, capacity):  # type: ignore[arg-type]
             sol = None  # nearest-site allocation overfills: solve the capacitated model
-    if sol is None and not capped:
+    if sol is None and not (capped and p <= 2):
+        # the uncapacitated optimum; with capacities it is kept only if its nearest-site
+        # allocation fits (the optimum of a relaxation that is feasible is optimal)
         low = np.where(np.isfinite(cost), cost, np.inf).min(axis=1)
         low = np.where(np.isfinite(low), low, 0.0)
         banned = np.flatnonzero(~usable)
@@ -217,6 +219,8 @@ def best_plan(
             f"{s.model}, HiGHS",
             {"gap": float(s.gap)},
         )
+        if capped and not _capacity_ok(cost, sol.sites, load, capacity):  # type: ignore[arg-type]
+            sol = None
     if sol is None:
         assert load is not None
         assert capacity is not None

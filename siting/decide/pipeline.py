@@ -34,7 +34,13 @@ import pandas as pd
 from shapely.geometry import Point
 
 from siting.candidates import apply_constraints, hex_search
-from siting.decide.choose import access_distances, facility_problem, facility_result
+from siting.decide.choose import (
+    access_distances,
+    eligible_sites,
+    facility_problem,
+    facility_result,
+)
+from siting.decide.colocate import check_colocation, colocation_bans
 from siting.decide.notes import run_notes
 from siting.decide.scenario import FAR_DESTINATION_M, SNAP_DETAIL, RunResult, Scenario
 from siting.decide.scoring import FacilityResult
@@ -125,6 +131,7 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
     from siting.decide.checks import check_costs, check_inputs
 
     check_inputs(s)  # plausibility before optimisation: refuse implausible inputs by name
+    check_colocation(s)
     bar = tqdm(
         total=2 + len(s.facilities), desc=s.name, unit="step", disable=not progress, leave=False
     )
@@ -194,8 +201,9 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
             "The truck-speed sweep is skipped: the cost model has no single average speed."
         )
     bar.update()
+    problems: dict[Facility, Any] = {}
+    fac_costs: dict[Facility, Any] = {}
     for fac in s.facilities:
-        bar.set_postfix_str(fac.value)
         required = s.waste.min_area_m2 if fac is Facility.WASTE_STATION else lots["area_per_lot_m2"]
         leg_costs = costs
         if fac is Facility.TRUCK_LOT and hasattr(s.cost_model, "for_leg"):
@@ -204,7 +212,8 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
                 loc, cand, origin_id="id", destination_id="id"
             )
         ref_km, ref_transfer = _reference(s, fac, loc, dest if destination is not None else None)
-        problem = facility_problem(
+        fac_costs[fac] = leg_costs
+        problems[fac] = facility_problem(
             s,
             fac,
             loc=loc,
@@ -217,8 +226,15 @@ def run(scenario: Scenario, *, progress: bool = False) -> RunResult:
             reference_km=ref_km,
             reference_transfer_km=ref_transfer,
         )
+    bans, co_notes = colocation_bans(
+        s, problems, {f: eligible_sites(s, f, problems[f]) for f in problems}
+    )
+    notes += co_notes
+    for fac in s.facilities:
+        bar.set_postfix_str(fac.value)
+        problem, leg_costs = problems[fac], fac_costs[fac]
         res, choice, fac_notes = facility_result(
-            s, fac, problem, loc=loc, cand=cand, costs=leg_costs
+            s, fac, problem, loc=loc, cand=cand, costs=leg_costs, banned=bans.get(fac)
         )
         results[fac] = res
         notes += fac_notes

@@ -235,9 +235,9 @@ def build_model(
 
     The cost anchors come from :func:`reference_values` (a facility at the demand's centre
     of gravity).  A weighted
-    criterion with no data on any eligible site, or with the same value on every eligible
-    site (it cannot separate them), is dropped with a note and its weight spread over the
-    others.
+    criterion with no data on any eligible site is dropped with a note and its weight spread
+    over the others; one with the same value on every eligible site is kept (it adds the same
+    points to every plan) and noted.
     """
     n, m = p.km.shape
     reference = reference_values(p)
@@ -313,12 +313,12 @@ def build_model(
                 continue
             finite = pool[np.isfinite(pool)]
             if np.isfinite(pool).all() and np.ptp(finite) <= 1e-12:
+                # kept (scores stay comparable across candidate sets and scenarios), but it
+                # adds the same points to every plan: say so
                 notes.append(
                     f"{fac}: criterion '{name}' is the same ({finite[0]:.2f}) on every eligible "
-                    f"site, so it cannot separate them; its weight {weights[name]:.3g} is "
-                    "spread over the other criteria"
+                    "site: it adds the same points to every plan and cannot change the choice"
                 )
-                continue
             if (~np.isfinite(pool)).any():
                 notes.append(
                     f"{fac}: criterion '{name}' is missing for {int((~np.isfinite(pool)).sum())} "

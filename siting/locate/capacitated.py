@@ -136,6 +136,7 @@ def fixed_charge(
         )
         raise InfeasibleError(msg)
     ok = np.isfinite(c) & allowed[None, :]
+    ok[np.setdiff1d(np.arange(n), need), :] = False  # rows of weight 0 need no site
     if single_sourcing:
         fits = ok & (d[:, None] <= cap[None, :])
         bad = np.flatnonzero(~fits.any(axis=1) & (d > 0))
