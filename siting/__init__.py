@@ -25,7 +25,9 @@ import sys as _sys
 
 # Ctrl-C while the command line is still importing (before siting.cli installs its own
 # handler): one line and exit 130, never a traceback from deep inside an import.
-if _os.path.basename(_sys.argv[0] if _sys.argv else "") == "siting" and (
+# ("-m" is argv[0] while ``python -m siting.cli`` imports the package itself)
+_ARGV0 = _sys.argv[0] if _sys.argv else ""
+if (_os.path.basename(_ARGV0) == "siting" or _ARGV0 == "-m") and (
     _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler
 ):
     _signal.signal(_signal.SIGINT, lambda *_: (_os.write(2, b"interrupted\n"), _os._exit(130)))
