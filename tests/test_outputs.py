@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import siting.outputs
+import siting.present.assets
 from siting.cli import app
 from siting.decide import default_scenario, run
 from siting.errors import SitingError
@@ -61,7 +62,8 @@ def test_every_output_is_written_and_hashed(result, written):
     assert sorted(p.name for p in out.iterdir()) == sorted(files)
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert man["lang"] == "he"
-    assert man["self_contained"] is False
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert man["self_contained"] is ("<script src=" not in page)  # says what was written
     assert set(man["outputs"]) == set(files) - {
         "manifest.json",
         "timings.json",
@@ -195,6 +197,37 @@ def test_unavailable_assets_fail_before_anything_is_written(result, tmp_path, mo
     with pytest.raises(SitingError, match="self-contained"):
         siting.outputs.write_outputs(result, tmp_path / "out", self_contained=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_default_falls_back_to_the_cdn_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("SITING_ASSETS_DIR", str(tmp_path / "no-cache"))
+    monkeypatch.setenv("SITING_NPM_REGISTRY", "http://127.0.0.1:9")
+    monkeypatch.setattr("siting.present.assets._TARBALLS", {})
+    out = tmp_path / "cdn"
+    proc = CliRunner().invoke(app, ["run", "--out", str(out), "--quiet"])
+    assert proc.exit_code == 0, proc.output
+    assert "map.html links Leaflet from the CDN" in proc.output
+    assert "--self-contained" in proc.output.splitlines()[-1]
+    assert json.loads((out / "manifest.json").read_text())["self_contained"] is False
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js">' in page
+    assert 'id="siting-no-leaflet"' in page
+    assert "typeof window.L === 'undefined'" in page
+
+
+def test_cli_default_is_self_contained_when_assets_are_cached(tmp_path):
+    if siting.present.assets.assets_unavailable() is not None:
+        if IN_CI:
+            pytest.fail("npm assets not cached in CI (.ci/run fills the cache)", pytrace=False)
+        pytest.skip("the npm assets are not in the cache (run `siting run` once online)")
+    out = tmp_path / "self"
+    proc = CliRunner().invoke(app, ["run", "--out", str(out), "--quiet"])
+    assert proc.exit_code == 0, proc.output
+    assert proc.output.splitlines()[-1].startswith("map.html is self-contained")
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert "<script src=" not in page
+    assert 'id="siting-no-leaflet"' not in page  # no notice needed
+    assert json.loads((out / "manifest.json").read_text())["self_contained"] is True
 
 
 def test_cli_lang_and_self_contained(tmp_path):

@@ -169,6 +169,25 @@ def open_map(browser: Any, path: Path) -> Opened:
     return opened
 
 
+def test_cdn_map_offline_says_how_to_get_a_self_contained_one(browser, result, tmp_path):
+    path = tmp_path / "cdn.html"
+    path.write_text(map_html(result, lang="en", self_contained=False), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+    )
+    page = context.new_page()
+    page.goto(path.as_uri())
+    notice = page.locator("#siting-no-leaflet")
+    assert notice.is_visible()
+    assert "siting run --self-contained" in notice.inner_text()
+    box = notice.bounding_box()
+    assert box is not None
+    assert box["width"] > 200
+    assert box["y"] < 860  # on screen
+    context.close()
+
+
 def layer_counts(page: Any) -> dict[str, int]:
     return page.evaluate(
         "Object.fromEntries(Object.entries(window.siting.layers)"
@@ -205,10 +224,11 @@ def assert_clean(opened: Opened) -> None:
 @pytest.mark.parametrize("lang", ["en", "he"])
 def test_default_map_offline(browser, assets, result, lang, tmp_path):
     path = tmp_path / f"map_{lang}.html"
-    path.write_text(map_html(result, lang=lang, self_contained=True), encoding="utf-8")
+    path.write_text(map_html(result, lang=lang), encoding="utf-8")  # the default: no flag
     opened = open_map(browser, path)
     page = opened.page
     assert page.evaluate("window.siting.map instanceof L.Map")
+    assert not page.locator("#siting-no-leaflet").count()  # inlined: no fallback notice
     assert page.evaluate("document.documentElement.dir") == ("rtl" if lang == "he" else "ltr")
     assert layer_counts(page) == expected_counts(result)
 

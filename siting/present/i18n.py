@@ -89,6 +89,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "chosen": ("chosen", "נבחר"),
     "fullscreen": ("Full screen", "מסך מלא"),
     "fullscreen_exit": ("Exit full screen", "יציאה ממסך מלא"),
+    "no_leaflet_title": ("The map could not load", "לא ניתן היה לטעון את המפה"),
+    "no_leaflet": (
+        "This page loads its map library (Leaflet) from the internet (cdn.jsdelivr.net), "
+        "which is blocked or unreachable here. For a map that opens with no network, run "
+        "`siting run --self-contained` once on a computer with internet access (it keeps the "
+        "files in ~/.cache/siting/assets), or put the files of `npm pack leaflet@1.9.3 "
+        "leaflet.fullscreen@3.0.0` into that folder and run again. The report (report.html) "
+        "needs no network.",
+        "דף זה טוען את ספריית המפות שלו (Leaflet) מהאינטרנט (cdn.jsdelivr.net), והגישה אליה "
+        "חסומה או לא זמינה כאן. כדי לקבל מפה שנפתחת ללא רשת, יש להריץ פעם אחת "
+        "`siting run --self-contained` במחשב המחובר לאינטרנט (הקבצים נשמרים בתיקייה "
+        "‎~/.cache/siting/assets), או להעתיק לתיקייה זו את הקבצים של `npm pack leaflet@1.9.3 "
+        "leaflet.fullscreen@3.0.0` ולהריץ שוב. הדוח (report.html) אינו זקוק לרשת.",
+    ),
     "site": ("site", "אתר"),
     "sites": ("sites", "אתרים"),
     # legend
