@@ -24,6 +24,7 @@ from siting.decide import default_scenario, run
 from siting.errors import SitingError
 from siting.present.assets import PACKAGES, fetch_package
 from siting.present.maps import map_html
+from siting.present.sliders import choose_for_weights
 from siting.sources.embedded import default_region
 
 CHROMIUM = os.environ.get("SITING_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -301,3 +302,31 @@ def test_hostile_names_render_as_text(browser, assets, hostile_result, tmp_path)
     page.screenshot(path=str(tmp_path / "hostile.png"))
     assert_clean(opened)
     page.context.close()
+
+
+def test_weight_sliders_rescore_like_python(browser, assets, result, tmp_path):
+    path = tmp_path / "weights.html"
+    path.write_text(map_html(result, lang="he"), encoding="utf-8")
+    opened = open_map(browser, path)
+    page = opened.page
+    for fac, res in result.results.items():
+        box = page.locator(f'[data-siting-fac="{fac.value}"]')
+        out = box.locator(".siting-w-out")
+        sliders = box.locator("input[type=range]")
+        assert sliders.count() == len(res.model.criteria)  # one per weighted criterion
+        assert out.get_attribute("data-choice") == "+".join(sorted(res.chosen))
+        # all the weight on the first criterion (cost / driver distance), then on the last
+        for values in ([100, 0, 0, 0, 0], [0, 0, 0, 0, 100], [10, 60, 5, 5, 20]):
+            for k, v in enumerate(values):
+                sliders.nth(k).fill(str(v))
+            expected = choose_for_weights(
+                result, fac, {c: v / 100 for c, v in zip(res.model.criteria, values, strict=True)}
+            )
+            assert out.get_attribute("data-choice") == "+".join(expected["sites"])
+        assert "+".join(sorted(res.chosen)) != "+".join(
+            choose_for_weights(result, fac, {res.model.criteria[0]: 1.0})["sites"]
+        )  # the first move above did change the choice
+        box.locator("button").click()
+        assert out.get_attribute("data-choice") == "+".join(sorted(res.chosen))
+    assert page.locator('[data-siting-fac="truck_lot"] .warn').inner_text().startswith("משוער")
+    assert_clean(opened)

@@ -89,6 +89,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "chosen": ("chosen", "נבחר"),
     "fullscreen": ("Full screen", "מסך מלא"),
     "fullscreen_exit": ("Exit full screen", "יציאה ממסך מלא"),
+    # weights panel
+    "w_title": ("Weights: move them to re-score the sites", "משקלות: הזיזו כדי לדרג מחדש"),
+    "w_reset": ("Reset to the scenario's weights", "חזרה למשקלות התרחיש"),
+    "w_choice": ("These weights choose", "המשקלות האלה בוחרים"),
+    "w_same": ("the recommended plan", "התוכנית המומלצת"),
+    "w_vs": ("against the recommended plan", "לעומת התוכנית המומלצת"),
+    "w_exact": (
+        "exact: every single-site plan is re-scored",
+        "מדויק: כל תוכניות האתר הבודד מחושבות מחדש",
+    ),
+    "w_approx": (
+        "approximate: precomputed plans (each site's best plan under the scenario's weights)",
+        "משוער: תוכניות שחושבו מראש (התוכנית הטובה ביותר של כל אתר במשקלות התרחיש)",
+    ),
+    "w_homes": ("Distance from homes, m", "מרחק ממגורים, מ׳"),
     "no_leaflet_title": ("The map could not load", "לא ניתן היה לטעון את המפה"),
     "no_leaflet": (
         "This page loads its map library (Leaflet) from the internet (cdn.jsdelivr.net), "

@@ -245,6 +245,7 @@ class _Controls(folium.MacroElement):
             .addTo(map);
           sitingPanel(map, "siting-title", {{ this.title_pos|tojson }});
           sitingPanel(map, "siting-legend", {{ this.legend_pos|tojson }});
+          sitingPanel(map, "siting-weights", {{ this.layers_pos|tojson }});
           window.siting = {map: map, layers: layers, counts: {{ this.counts_js }},
                            lang: {{ this.lang|tojson }}};
         })();
@@ -289,6 +290,12 @@ _CSS = """
  font:15px/1.45 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;
  box-shadow:0 2px 12px rgba(0,0,0,.4)}
 .siting-no-leaflet[hidden]{display:none}
+.siting-weights{max-width:min(360px,86vw);max-height:60vh}
+.siting-w-fac{margin-top:4px;border-top:1px solid #ddd;padding-top:3px}
+.siting-w-row{display:grid;grid-template-columns:1fr 96px 36px;gap:4px;align-items:center}
+.siting-w-row input{width:96px;margin:0}
+.siting-w-out table{border-collapse:collapse}.siting-w-out caption{text-align:start;color:#555}
+.siting-w-out th{font-weight:normal;text-align:start;padding-inline-end:6px}
 .siting-no-leaflet b{display:block;color:#a50026;font-size:17px;margin-bottom:4px}
 .siting-card{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;max-width:360px}
 .siting-card b{display:block;font-size:14px}

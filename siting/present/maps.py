@@ -85,6 +85,7 @@ from siting.present.mappage import (
     map_layer_counts,
     map_layers,
 )
+from siting.present.sliders import WeightsScript, weights_panel
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
@@ -714,6 +715,10 @@ def build_map(
     fs.add_to(m)
     _use_assets(m, [fs], lang, inline=inline)  # only Leaflet: no jQuery/Bootstrap/Font Awesome
     _Controls(layers, lang).add_to(m)
+    panel = weights_panel(result, lang)
+    if panel is not None:  # sliders that re-score the plans in the page
+        fig.html.add_child(Element(panel[0]), name="siting_weights")
+        WeightsScript(panel[1]).add_to(m)
 
     fig.html.add_child(Element(_title_block(result, lang, date)), name="siting_title")
     fig.html.add_child(
