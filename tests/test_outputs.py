@@ -21,6 +21,7 @@ from siting.errors import SitingError
 from siting.layers import Facility
 from siting.present import figures
 from siting.present.assets import PACKAGES, fetch_package
+from siting.present.i18n import Lang
 from siting.present.maps import coverage_radius_km
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
@@ -165,7 +166,9 @@ def test_tornado_marks_the_steps_that_change_the_plan(result):
             "total_cost_ils_per_year": [90.0, 100.0, 130.0, 100.0, 95.0],
         }
     )
-    rows = {r["parameter"]: r for r in figures._tornado_rows(table, "total_cost_ils_per_year")}
+    rows = {
+        r["parameter"]: r for r in figures._tornado_rows(table, "total_cost_ils_per_year", Lang.EN)
+    }
     assert rows["a"]["changes"]
     assert rows["a"]["changed_at"] == [(90.0, "X")]
     assert (rows["a"]["at_low"], rows["a"]["at_high"]) == (90.0, 130.0)

@@ -330,3 +330,21 @@ def test_weight_sliders_rescore_like_python(browser, assets, result, tmp_path):
         assert out.get_attribute("data-choice") == "+".join(sorted(res.chosen))
     assert page.locator('[data-siting-fac="truck_lot"] .warn').inner_text().startswith("משוער")
     assert_clean(opened)
+
+
+def test_rendered_hebrew_map_is_at_least_80_percent_hebrew(browser, assets, result, tmp_path):
+    path = tmp_path / "he.html"
+    path.write_text(map_html(result, lang="he"), encoding="utf-8")
+    opened = open_map(browser, path)
+    page = opened.page
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    # a chosen site's popup and an excluded cell's popup are part of what a reader sees
+    fac = next(iter(result.results))
+    rk = result.results[fac].ranking
+    excluded = str(rk.loc[rk["excluded"].astype(bool), "site_id"].iloc[0])
+    shown = [page.evaluate("document.body.innerText")]
+    shown.append(open_feature(page, f"candidates:{fac.value}", excluded))
+    he = sum(len(re.findall(r"[\u0590-\u05ff]", x)) for x in shown)
+    latin = sum(len(re.findall(r"[A-Za-z]", x)) for x in shown)
+    assert he / (he + latin) >= 0.80
+    assert_clean(opened)

@@ -21,7 +21,7 @@ import enum
 import math
 from typing import Any
 
-__all__ = ["LABELS", "Lang", "column_label", "fmt_number", "fmt_value", "t"]
+__all__ = ["LABELS", "Lang", "column_label", "fmt_number", "fmt_value", "param_label", "t"]
 
 
 class Lang(enum.StrEnum):
@@ -89,6 +89,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "chosen": ("chosen", "נבחר"),
     "fullscreen": ("Full screen", "מסך מלא"),
     "fullscreen_exit": ("Exit full screen", "יציאה ממסך מלא"),
+    # sensitivity parameters (tornado chart, sensitivity.csv)
+    "param_kg_per_capita_day": ("Waste per resident, kg/day", "פסולת לתושב, ק״ג ליום"),
+    "param_cost_ils_per_tkm": ("Haul cost, ILS per t·km", "עלות הובלה, ₪ לטון·ק״מ"),
+    "param_transfer_vkm_cost_ratio": (
+        "Transfer trailer cost per km vs a compactor",
+        "עלות ק״מ גרור העברה לעומת דחסנית",
+    ),
+    "param_collection_payload_t": ("Compactor payload, t", "מטען דחסנית, טון"),
+    "param_transfer_payload_t": ("Transfer trailer payload, t", "מטען גרור העברה, טון"),
+    "param_transfer_share": ("Share of waste transferred", "שיעור הפסולת המועברת"),
+    "param_speed_kmh": ("Travel speed, km/h", "מהירות נסיעה, קמ״ש"),
+    "param_coverage_threshold_min": ("Coverage threshold, min", "סף כיסוי, דק׳"),
+    "param_trucks": ("Trucks to park", "משאיות לחניה"),
+    "param_m2_per_space": ("Area per parking space, m²", "שטח לחניה, מ״ר"),
+    "param_weight": ("Weight: {criterion}", "משקל: {criterion}"),
     # weights panel
     "w_title": ("Weights: move them to re-score the sites", "משקלות: הזיזו כדי לדרג מחדש"),
     "w_reset": ("Reset to the scenario's weights", "חזרה למשקלות התרחיש"),
@@ -328,6 +343,15 @@ def column_label(column: str, lang: Lang | str, **kwargs: Any) -> str:
     if key in LABELS:
         return t(key, lang, **kwargs)
     return column.replace("_", " ")
+
+
+def param_label(name: str, lang: Lang | str) -> str:
+    """A human label for a sensitivity parameter (``weight:equity`` → "Weight: equity …")."""
+    if name.startswith("weight:"):
+        crit = column_label(name.removeprefix("weight:"), lang)
+        return t("param_weight", lang, criterion=crit)
+    key = f"param_{name}"
+    return t(key, lang) if key in LABELS else name.replace("_", " ")
 
 
 def fmt_number(value: Any, digits: int = 0) -> str:

@@ -28,6 +28,7 @@ from siting.present.features import feature as _feature
 from siting.present.features import geojson_geometry as _geojson_geometry
 from siting.present.headline import headline_lines
 from siting.present.i18n import Lang, cost_model_text, fmt_number, t
+from siting.present.translate import translator
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
@@ -474,8 +475,9 @@ def _title_block(result: RunResult, lang: Lang, date: str) -> str:
             f"<small>{_objective_line(result, fac, lang)}</small></li>"
         )
     rows.append("</ul>")
-    notes = "".join(f'<li dir="auto">{_e(n)}</li>' for n in result.notes)
-    sources = "".join(f'<li dir="auto">{_e(x)}</li>' for x in result.region.sources)
+    tr = translator(result, lang)
+    notes = "".join(f'<li dir="auto">{_e(tr(n))}</li>' for n in result.notes)
+    sources = "".join(f'<li dir="auto">{_e(tr(x))}</li>' for x in result.region.sources)
     sources += f"<li>{_e(t('basemap', lang))}</li>"
     return (
         f'<details open id="siting-title" class="siting-panel" dir="{lang.dir}">'

@@ -86,6 +86,7 @@ from siting.present.mappage import (
     map_layers,
 )
 from siting.present.sliders import WeightsScript, weights_panel
+from siting.present.translate import translator
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
@@ -364,7 +365,7 @@ def _candidate_layers(
         str(i): _geojson_geometry(g, SIMPLIFY_M["candidates"])
         for i, g in zip(cand["id"], cand.geometry, strict=True)
     }
-    layers, cards = [], {}
+    layers, cards, tr = [], {}, translator(result, lang)
     for fac, res in result.results.items():
         threshold = _threshold(result, fac)
         rk = res.ranking.copy()
@@ -386,7 +387,7 @@ def _candidate_layers(
             excluded = bool(r["excluded"])
             sub = t(fac.value, lang) + (f" — {t('chosen', lang)} ✓" if sid in chosen else "")
             if excluded or _missing(r.get("rank")):
-                reason = _text(r.get("exclusion_reason")) or t("not_ranked", lang)
+                reason = tr(_text(r.get("exclusion_reason"))) or t("not_ranked", lang)
                 card = _card(_site_title(sid, None, lang), sub, [[t("reason", lang), reason]])
                 tip = _card(f"{sid}: {t('excluded', lang) if excluded else reason}", reason)
                 fill, opacity = EXCLUDED_GREY, 0.35
