@@ -84,7 +84,7 @@ class _Loaded:
     scenario: Scenario
     out_dir: str | None
     lang: str
-    self_contained: bool
+    self_contained: bool | None
     source: str | None = None  # the scenario file, named in errors found while running
 
 
@@ -93,7 +93,7 @@ def _load(path: Path | None) -> _Loaded:
     from siting.decide.scenario import default_scenario
 
     if path is None:
-        return _Loaded(default_scenario(), None, "en", False)
+        return _Loaded(default_scenario(), None, "en", None)
     from siting.decide.config import load_and_build
 
     spec, scenario = load_and_build(path)
@@ -166,9 +166,22 @@ _FORCE_HELP = (
 
 _LANG_HELP = "Language of the map, report and charts (he: right to left). Default: the scenario's."
 _SELF_HELP = (
-    "Inline every script and stylesheet in map.html so it opens with no network (fetched once "
-    "from the npm registry and cached in ~/.cache/siting/assets). Default: the scenario's."
+    "--self-contained: inline every script and stylesheet in map.html so it opens with no "
+    "network (fetched once from the npm registry and cached in ~/.cache/siting/assets), and "
+    "fail if they cannot be had. --cdn: link them from the CDN. Default: the scenario's "
+    "[outputs] self_contained, else self-contained whenever the files can be had, otherwise CDN."
 )
+
+
+def _map_kind(files: dict[str, Path]) -> str:
+    """The end-of-run line on the kind of map.html written (read back from the manifest)."""
+    man = json.loads(files["manifest.json"].read_text(encoding="utf-8"))
+    if man.get("self_contained"):
+        return "map.html is self-contained: it opens with no network (only basemap tiles need it)"
+    return (
+        "map.html links Leaflet from the CDN: it needs internet access to show the map. For a "
+        "self-contained map run once with --self-contained on a machine with internet access"
+    )
 
 
 @app.command()
@@ -222,6 +235,7 @@ def run(  # noqa: PLR0917 (typer maps parameters to options)
     result, files = _run_and_write(loaded, target, lang, self_contained, quiet, force)
     _echo_result(result)
     typer.echo(f"wrote {target}/: {', '.join(sorted(files))}")
+    typer.echo(_map_kind(files))
 
 
 def _default_out(loaded: _Loaded) -> Path:
@@ -379,6 +393,9 @@ def compare(  # noqa: PLR0917 (typer maps parameters to options)
         Path, typer.Option("--out", help="Output folder (gets A/, B/, comparison.csv/.html).")
     ] = Path("maps/compare"),
     lang: Annotated[Lang | None, typer.Option("--lang", help=_LANG_HELP)] = None,
+    self_contained: Annotated[
+        bool | None, typer.Option("--self-contained/--cdn", help=_SELF_HELP)
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     force: Annotated[bool, typer.Option("--force", help=_FORCE_HELP)] = False,
 ) -> None:
@@ -404,14 +421,17 @@ def compare(  # noqa: PLR0917 (typer maps parameters to options)
     if names[0] == names[1]:
         names = [f"A-{names[0]}", f"B-{names[1]}"]
     with atomic_dir(out, force=force) as tmp:
-        ra, _ = _run_and_write(la, tmp / names[0], lang, None, quiet)
-        rb, _ = _run_and_write(lb, tmp / names[1], lang, None, quiet)
+        ra, fa = _run_and_write(la, tmp / names[0], lang, self_contained, quiet)
+        rb, fb = _run_and_write(lb, tmp / names[1], lang, self_contained, quiet)
+        kinds = [f"{n}/{_map_kind(f)}" for n, f in zip(names, (fa, fb), strict=True)]
         table = compare_runs(ra, rb)
         (tmp / "comparison.csv").write_text(csv_text(table), encoding="utf-8", newline="\n")
         page = comparison_page(table, names, lang=lang or Lang.parse(la.lang))
         (tmp / "comparison.html").write_text(page, encoding="utf-8", newline="\n")
     typer.echo(table.to_string(index=False, float_format=_num))
     typer.echo(f"wrote {out}/: comparison.csv, comparison.html, {names[0]}/, {names[1]}/")
+    for line in kinds:
+        typer.echo(line)
 
 
 def _num(x: float) -> str:

@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pytest
 
+# Tests never download: the map's npm assets come from the cache ($SITING_ASSETS_DIR, else
+# ~/.cache/siting/assets, filled by `.ci/run` or one `siting run`), and a registry that
+# cannot answer makes "self-contained whenever the assets can be had" fall back at once.
+os.environ.setdefault("SITING_NPM_REGISTRY", "http://127.0.0.1:9")
+
 SHARED_DATA = Path(
     os.environ.get(
         "SITING_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -14,12 +14,14 @@ import pytest
 from typer.testing import CliRunner
 
 import siting.outputs
+import siting.present.assets
 from siting.cli import app
 from siting.decide import default_scenario, run
 from siting.errors import SitingError
 from siting.layers import Facility
 from siting.present import figures
 from siting.present.assets import PACKAGES, fetch_package
+from siting.present.i18n import Lang
 from siting.present.maps import coverage_radius_km
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
@@ -61,7 +63,8 @@ def test_every_output_is_written_and_hashed(result, written):
     assert sorted(p.name for p in out.iterdir()) == sorted(files)
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert man["lang"] == "he"
-    assert man["self_contained"] is False
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert man["self_contained"] is ("<script src=" not in page)  # says what was written
     assert set(man["outputs"]) == set(files) - {
         "manifest.json",
         "timings.json",
@@ -163,7 +166,9 @@ def test_tornado_marks_the_steps_that_change_the_plan(result):
             "total_cost_ils_per_year": [90.0, 100.0, 130.0, 100.0, 95.0],
         }
     )
-    rows = {r["parameter"]: r for r in figures._tornado_rows(table, "total_cost_ils_per_year")}
+    rows = {
+        r["parameter"]: r for r in figures._tornado_rows(table, "total_cost_ils_per_year", Lang.EN)
+    }
     assert rows["a"]["changes"]
     assert rows["a"]["changed_at"] == [(90.0, "X")]
     assert (rows["a"]["at_low"], rows["a"]["at_high"]) == (90.0, 130.0)
@@ -195,6 +200,37 @@ def test_unavailable_assets_fail_before_anything_is_written(result, tmp_path, mo
     with pytest.raises(SitingError, match="self-contained"):
         siting.outputs.write_outputs(result, tmp_path / "out", self_contained=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_default_falls_back_to_the_cdn_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("SITING_ASSETS_DIR", str(tmp_path / "no-cache"))
+    monkeypatch.setenv("SITING_NPM_REGISTRY", "http://127.0.0.1:9")
+    monkeypatch.setattr("siting.present.assets._TARBALLS", {})
+    out = tmp_path / "cdn"
+    proc = CliRunner().invoke(app, ["run", "--out", str(out), "--quiet"])
+    assert proc.exit_code == 0, proc.output
+    assert "map.html links Leaflet from the CDN" in proc.output
+    assert "--self-contained" in proc.output.splitlines()[-1]
+    assert json.loads((out / "manifest.json").read_text())["self_contained"] is False
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js">' in page
+    assert 'id="siting-no-leaflet"' in page
+    assert "typeof window.L === 'undefined'" in page
+
+
+def test_cli_default_is_self_contained_when_assets_are_cached(tmp_path):
+    if siting.present.assets.assets_unavailable() is not None:
+        if IN_CI:
+            pytest.fail("npm assets not cached in CI (.ci/run fills the cache)", pytrace=False)
+        pytest.skip("the npm assets are not in the cache (run `siting run` once online)")
+    out = tmp_path / "self"
+    proc = CliRunner().invoke(app, ["run", "--out", str(out), "--quiet"])
+    assert proc.exit_code == 0, proc.output
+    assert proc.output.splitlines()[-1].startswith("map.html is self-contained")
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert "<script src=" not in page
+    assert 'id="siting-no-leaflet"' not in page  # no notice needed
+    assert json.loads((out / "manifest.json").read_text())["self_contained"] is True
 
 
 def test_cli_lang_and_self_contained(tmp_path):

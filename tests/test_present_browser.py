@@ -24,6 +24,7 @@ from siting.decide import default_scenario, run
 from siting.errors import SitingError
 from siting.present.assets import PACKAGES, fetch_package
 from siting.present.maps import map_html
+from siting.present.sliders import choose_for_weights
 from siting.sources.embedded import default_region
 
 CHROMIUM = os.environ.get("SITING_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -169,6 +170,25 @@ def open_map(browser: Any, path: Path) -> Opened:
     return opened
 
 
+def test_cdn_map_offline_says_how_to_get_a_self_contained_one(browser, result, tmp_path):
+    path = tmp_path / "cdn.html"
+    path.write_text(map_html(result, lang="en", self_contained=False), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+    )
+    page = context.new_page()
+    page.goto(path.as_uri())
+    notice = page.locator("#siting-no-leaflet")
+    assert notice.is_visible()
+    assert "siting run --self-contained" in notice.inner_text()
+    box = notice.bounding_box()
+    assert box is not None
+    assert box["width"] > 200
+    assert box["y"] < 860  # on screen
+    context.close()
+
+
 def layer_counts(page: Any) -> dict[str, int]:
     return page.evaluate(
         "Object.fromEntries(Object.entries(window.siting.layers)"
@@ -205,10 +225,11 @@ def assert_clean(opened: Opened) -> None:
 @pytest.mark.parametrize("lang", ["en", "he"])
 def test_default_map_offline(browser, assets, result, lang, tmp_path):
     path = tmp_path / f"map_{lang}.html"
-    path.write_text(map_html(result, lang=lang, self_contained=True), encoding="utf-8")
+    path.write_text(map_html(result, lang=lang), encoding="utf-8")  # the default: no flag
     opened = open_map(browser, path)
     page = opened.page
     assert page.evaluate("window.siting.map instanceof L.Map")
+    assert not page.locator("#siting-no-leaflet").count()  # inlined: no fallback notice
     assert page.evaluate("document.documentElement.dir") == ("rtl" if lang == "he" else "ltr")
     assert layer_counts(page) == expected_counts(result)
 
@@ -281,3 +302,49 @@ def test_hostile_names_render_as_text(browser, assets, hostile_result, tmp_path)
     page.screenshot(path=str(tmp_path / "hostile.png"))
     assert_clean(opened)
     page.context.close()
+
+
+def test_weight_sliders_rescore_like_python(browser, assets, result, tmp_path):
+    path = tmp_path / "weights.html"
+    path.write_text(map_html(result, lang="he"), encoding="utf-8")
+    opened = open_map(browser, path)
+    page = opened.page
+    for fac, res in result.results.items():
+        box = page.locator(f'[data-siting-fac="{fac.value}"]')
+        out = box.locator(".siting-w-out")
+        sliders = box.locator("input[type=range]")
+        assert sliders.count() == len(res.model.criteria)  # one per weighted criterion
+        assert out.get_attribute("data-choice") == "+".join(sorted(res.chosen))
+        # all the weight on the first criterion (cost / driver distance), then on the last
+        for values in ([100, 0, 0, 0, 0], [0, 0, 0, 0, 100], [10, 60, 5, 5, 20]):
+            for k, v in enumerate(values):
+                sliders.nth(k).fill(str(v))
+            expected = choose_for_weights(
+                result, fac, {c: v / 100 for c, v in zip(res.model.criteria, values, strict=True)}
+            )
+            assert out.get_attribute("data-choice") == "+".join(expected["sites"])
+        assert "+".join(sorted(res.chosen)) != "+".join(
+            choose_for_weights(result, fac, {res.model.criteria[0]: 1.0})["sites"]
+        )  # the first move above did change the choice
+        box.locator("button").click()
+        assert out.get_attribute("data-choice") == "+".join(sorted(res.chosen))
+    assert page.locator('[data-siting-fac="truck_lot"] .warn').inner_text().startswith("משוער")
+    assert_clean(opened)
+
+
+def test_rendered_hebrew_map_is_at_least_80_percent_hebrew(browser, assets, result, tmp_path):
+    path = tmp_path / "he.html"
+    path.write_text(map_html(result, lang="he"), encoding="utf-8")
+    opened = open_map(browser, path)
+    page = opened.page
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    # a chosen site's popup and an excluded cell's popup are part of what a reader sees
+    fac = next(iter(result.results))
+    rk = result.results[fac].ranking
+    excluded = str(rk.loc[rk["excluded"].astype(bool), "site_id"].iloc[0])
+    shown = [page.evaluate("document.body.innerText")]
+    shown.append(open_feature(page, f"candidates:{fac.value}", excluded))
+    he = sum(len(re.findall(r"[\u0590-\u05ff]", x)) for x in shown)
+    latin = sum(len(re.findall(r"[A-Za-z]", x)) for x in shown)
+    assert he / (he + latin) >= 0.80
+    assert_clean(opened)

@@ -234,7 +234,7 @@ def test_size_and_coordinates(result):
 
 
 def test_cdn_links_are_pinned_when_not_self_contained(result):
-    page = map_html(result, date=DATE)
+    page = map_html(result, date=DATE, self_contained=False)
     links = re.findall(r'<(?:script src|link rel="stylesheet" href)="([^"]+)"', page)
     assert sorted(links) == sorted(a.cdn_url for a in ASSETS.values())
     assert "jquery" not in page
@@ -271,6 +271,22 @@ def test_tampered_cache_is_refused(result, tmp_path, monkeypatch):
     monkeypatch.setenv("SITING_NPM_REGISTRY", "http://127.0.0.1:9")
     with pytest.raises(SitingError, match="failed verification"):
         map_html(result, self_contained=True)
+
+
+def test_default_inlines_when_cached_else_links_with_a_notice(result, have_assets, monkeypatch):
+    assert "<script src=" not in map_html(result, date=DATE)  # the cache has the assets
+    monkeypatch.setenv("SITING_ASSETS_DIR", "/nonexistent/siting-assets")
+    monkeypatch.setenv("SITING_NPM_REGISTRY", "http://127.0.0.1:9")
+    monkeypatch.setattr(assets_mod, "_TARBALLS", {})
+    page = map_html(result, lang="he", date=DATE)
+    assert ASSETS["leaflet"].cdn_url in page
+    notice = re.search(r'<div id="siting-no-leaflet"[^>]*hidden>(.*?)</div>', page, re.S)
+    assert notice is not None
+    assert "siting run --self-contained" in notice.group(1)
+    assert "המפה" in notice.group(1)  # in the reader's language
+    # build_map takes the same option: a notebook map can be self-contained too
+    with pytest.raises(SitingError, match="cannot download"):
+        build_map(result, self_contained=True)
 
 
 def test_cache_dir_works_offline(result, tmp_path, monkeypatch, have_assets):

@@ -155,7 +155,8 @@ class OutputsSpec(_Strict):
 
     dir: str | None = None
     lang: Literal["en", "he"] = "en"
-    self_contained: pydantic.StrictBool = False
+    # None: inline the map's scripts whenever they can be had (cache or registry), else CDN
+    self_contained: pydantic.StrictBool | None = None
 
 
 def _strict(hint: Any) -> Any:

@@ -3,8 +3,8 @@
 ============================  =========================================================
 file                          what
 ============================  =========================================================
-``map.html``                  the interactive committee map (:mod:`siting.present.maps`); with
-                              ``self_contained`` every script and stylesheet is inlined
+``map.html``                  the interactive committee map (:mod:`siting.present.maps`); every
+                              script and stylesheet inlined whenever they can be had
 ``report.html``               one self-contained page: summary, ranking, charts, sources
 ``map.png``, ``*.png``        static map and charts for print (:mod:`siting.present.figures`):
                               ``cost_by_candidate.png``; ``rank_stability.png`` when the
@@ -480,7 +480,7 @@ def write_outputs(
     out_dir: str | Path,
     *,
     lang: Lang | str | None = None,
-    self_contained: bool = False,
+    self_contained: bool | None = None,
     routes: gpd.GeoDataFrame | None = None,
     isochrones: gpd.GeoDataFrame | None = None,
     top_n: int = 10,
@@ -496,9 +496,11 @@ def write_outputs(
         replaced only when every file was written.
     lang : {"en", "he"}, optional
         Language of the map, the report and the charts (default: the scenario's ``lang``).
-    self_contained : bool
+    self_contained : bool, optional
         Inline Leaflet in ``map.html`` (fetched once from the npm registry, see
-        :mod:`siting.present.assets`).
+        :mod:`siting.present.assets`): ``True`` requires it, ``False`` links the CDN, the
+        default ``None`` inlines whenever the assets can be had.  ``manifest.json`` records
+        which (``self_contained``).
     routes, isochrones : GeoDataFrame, optional
         Road routes and drive-time polygons to draw (see :func:`siting.present.maps.build_map`).
     top_n : int
@@ -525,11 +527,10 @@ def write_outputs(
     lang = Lang.parse(lang or getattr(result.scenario, "lang", None) or Lang.EN)
     out_dir = check_output_folder(out_dir, force=force)  # refuse before any work
     date = maps.run_date()
-    if self_contained:  # fail before anything is written if the scripts cannot be had
-        from siting.present.assets import PACKAGES, fetch_package
+    from siting.present.assets import resolve_self_contained
 
-        for pkg in PACKAGES:
-            fetch_package(pkg)
+    # decided (and, when required, fetched) before anything is written
+    self_contained = resolve_self_contained(self_contained)
     with atomic_dir(out_dir, force=force) as tmp:
         files: dict[str, Path] = {}
 
@@ -541,12 +542,14 @@ def write_outputs(
                 path.write_bytes(data)
             files[name] = path
 
-        page = maps.build_map(result, lang=lang, routes=routes, isochrones=isochrones, date=date)
-        text = page.get_root().render()
-        if self_contained:
-            from siting.present.assets import inline_assets
-
-            text = inline_assets(text)
+        text = maps.map_html(
+            result,
+            lang=lang,
+            routes=routes,
+            isochrones=isochrones,
+            date=date,
+            self_contained=self_contained,
+        )
         put("map.html", text)
         put("ranking.csv", csv_text(result.ranking))
         sens = _sensitivity(result)

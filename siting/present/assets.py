@@ -32,6 +32,13 @@ Registry
 If a tarball can neither be found in the cache nor downloaded, or its hash
 does not match, :class:`~siting.errors.SitingError` says so (and nothing is
 written).
+
+Default
+    Maps are self-contained *whenever the assets can be had*
+    (``self_contained=None``, :func:`resolve_self_contained`): from the cache, or
+    from the registry once.  When they cannot, the map links the CDN instead and
+    the page says visibly, if the library then fails to load, how to get a
+    self-contained map.  ``True`` insists (and raises), ``False`` always links.
 """
 
 from __future__ import annotations
@@ -58,8 +65,12 @@ __all__ = [
     "NpmPackage",
     "asset_cache_dir",
     "asset_text",
+    "assets_unavailable",
+    "check_self_contained",
     "fetch_package",
     "inline_assets",
+    "inline_tags",
+    "resolve_self_contained",
 ]
 
 log = logging.getLogger(__name__)
@@ -316,3 +327,62 @@ def inline_assets(html: str, *, cache_dir: str | Path | None = None) -> str:
             f"cannot make the map self-contained: external reference left at {leftover.group(0)!r}"
         )
     return out
+
+
+def assets_unavailable(
+    *, cache_dir: str | Path | None = None, timeout_s: float = 10.0
+) -> str | None:
+    """Why the pinned assets cannot be had now, or ``None`` when they all can.
+
+    Tries the cache, then the registry (each package once per process when it works).
+    """
+    try:
+        for pkg in PACKAGES:
+            fetch_package(pkg, cache_dir=cache_dir, timeout_s=timeout_s)
+    except SitingError as err:
+        return str(err)
+    return None
+
+
+def resolve_self_contained(
+    self_contained: bool | None, *, cache_dir: str | Path | None = None
+) -> bool:
+    """Whether a page is written self-contained.
+
+    ``None`` (the default everywhere) means "when the assets can be had": the answer is
+    ``True`` if :func:`assets_unavailable` finds them, else ``False`` (logged).
+    ``True`` requires them and raises :class:`~siting.errors.SitingError` when they
+    cannot be had; ``False`` links the CDN.
+    """
+    if self_contained is None:
+        why = assets_unavailable(cache_dir=cache_dir)
+        if why is not None:
+            log.warning("map links Leaflet from the CDN (not self-contained): %s", why)
+        return why is None
+    if self_contained:
+        for pkg in PACKAGES:
+            fetch_package(pkg, cache_dir=cache_dir)
+    return bool(self_contained)
+
+
+def inline_tags(*, cache_dir: str | Path | None = None) -> dict[str, str]:
+    """The ``<script>``/``<style>`` element of every asset, by name, ready for a page header."""
+    out = {}
+    for name, asset in ASSETS.items():
+        pkg = asset.package
+        head = (
+            f"/* {pkg.name}@{pkg.version}/{asset.path} ({pkg.license}), inlined from the npm "
+            f"registry tarball sha256:{pkg.sha256} */\n"
+        )
+        tag = "script" if asset.kind == "js" else "style"
+        out[name] = f"<{tag}>{head}{asset_text(name, cache_dir=cache_dir)}\n</{tag}>"
+    return out
+
+
+def check_self_contained(html: str) -> None:
+    """Raise :class:`~siting.errors.SitingError` if ``html`` still references a script or style."""
+    leftover = re.search(r"<script[^>]*\bsrc=|<link[^>]*\bhref=", html)
+    if leftover:
+        raise SitingError(
+            f"cannot make the map self-contained: external reference left at {leftover.group(0)!r}"
+        )

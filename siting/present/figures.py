@@ -35,7 +35,7 @@ from siting.costs import metric_points
 from siting.decide.scoring import rank_interval_columns
 from siting.facility import spec
 from siting.layers import METRIC_CRS, Facility
-from siting.present.i18n import Lang, column_label, fmt_value, t
+from siting.present.i18n import Lang, column_label, fmt_value, param_label, t
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
@@ -411,7 +411,7 @@ def rank_stability_chart(
     return fig
 
 
-def _tornado_rows(tab: pd.DataFrame, outcome: str) -> list[dict[str, Any]]:
+def _tornado_rows(tab: pd.DataFrame, outcome: str, lang: Lang) -> list[dict[str, Any]]:
     rows = []
     for param, group in tab.groupby("parameter", sort=False):
         grp = group.sort_values("value", kind="stable")
@@ -422,7 +422,8 @@ def _tornado_rows(tab: pd.DataFrame, outcome: str) -> list[dict[str, Any]]:
         rows.append(
             {
                 "parameter": str(param),
-                "label": f"{param} ({grp['value'].iloc[0]:.3g}–{grp['value'].iloc[-1]:.3g})",
+                "label": f"{param_label(str(param), lang)} "
+                f"({grp['value'].iloc[0]:.3g}–{grp['value'].iloc[-1]:.3g})",
                 "lo": float(vals.min()),
                 "hi": float(vals.max()),
                 "at_low": float(vals.iloc[0]),
@@ -457,7 +458,7 @@ def tornado_chart(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure | 
         outcome = "total_cost_ils_per_year" if fac is Facility.WASTE_STATION else "mean_driver_km"
         if tab.empty or outcome not in tab or not tab[outcome].notna().any():
             continue
-        rows = _tornado_rows(tab, outcome)
+        rows = _tornado_rows(tab, outcome, lang)
         if rows:
             base = tab.loc[tab["baseline"].astype(bool), outcome]
             panels.append((fac, outcome, rows, float(base.iloc[0]) if len(base) else None))

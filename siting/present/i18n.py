@@ -21,7 +21,7 @@ import enum
 import math
 from typing import Any
 
-__all__ = ["LABELS", "Lang", "column_label", "fmt_number", "fmt_value", "t"]
+__all__ = ["LABELS", "Lang", "column_label", "fmt_number", "fmt_value", "param_label", "t"]
 
 
 class Lang(enum.StrEnum):
@@ -89,6 +89,50 @@ LABELS: dict[str, tuple[str, str]] = {
     "chosen": ("chosen", "נבחר"),
     "fullscreen": ("Full screen", "מסך מלא"),
     "fullscreen_exit": ("Exit full screen", "יציאה ממסך מלא"),
+    # sensitivity parameters (tornado chart, sensitivity.csv)
+    "param_kg_per_capita_day": ("Waste per resident, kg/day", "פסולת לתושב, ק״ג ליום"),
+    "param_cost_ils_per_tkm": ("Haul cost, ILS per t·km", "עלות הובלה, ₪ לטון·ק״מ"),
+    "param_transfer_vkm_cost_ratio": (
+        "Transfer trailer cost per km vs a compactor",
+        "עלות ק״מ גרור העברה לעומת דחסנית",
+    ),
+    "param_collection_payload_t": ("Compactor payload, t", "מטען דחסנית, טון"),
+    "param_transfer_payload_t": ("Transfer trailer payload, t", "מטען גרור העברה, טון"),
+    "param_transfer_share": ("Share of waste transferred", "שיעור הפסולת המועברת"),
+    "param_speed_kmh": ("Travel speed, km/h", "מהירות נסיעה, קמ״ש"),
+    "param_coverage_threshold_min": ("Coverage threshold, min", "סף כיסוי, דק׳"),
+    "param_trucks": ("Trucks to park", "משאיות לחניה"),
+    "param_m2_per_space": ("Area per parking space, m²", "שטח לחניה, מ״ר"),
+    "param_weight": ("Weight: {criterion}", "משקל: {criterion}"),
+    # weights panel
+    "w_title": ("Weights: move them to re-score the sites", "משקלות: הזיזו כדי לדרג מחדש"),
+    "w_reset": ("Reset to the scenario's weights", "חזרה למשקלות התרחיש"),
+    "w_choice": ("These weights choose", "המשקלות האלה בוחרים"),
+    "w_same": ("the recommended plan", "התוכנית המומלצת"),
+    "w_vs": ("against the recommended plan", "לעומת התוכנית המומלצת"),
+    "w_exact": (
+        "exact: every single-site plan is re-scored",
+        "מדויק: כל תוכניות האתר הבודד מחושבות מחדש",
+    ),
+    "w_approx": (
+        "approximate: precomputed plans (each site's best plan under the scenario's weights)",
+        "משוער: תוכניות שחושבו מראש (התוכנית הטובה ביותר של כל אתר במשקלות התרחיש)",
+    ),
+    "w_homes": ("Distance from homes, m", "מרחק ממגורים, מ׳"),
+    "no_leaflet_title": ("The map could not load", "לא ניתן היה לטעון את המפה"),
+    "no_leaflet": (
+        "This page loads its map library (Leaflet) from the internet (cdn.jsdelivr.net), "
+        "which is blocked or unreachable here. For a map that opens with no network, run "
+        "`siting run --self-contained` once on a computer with internet access (it keeps the "
+        "files in ~/.cache/siting/assets), or put the files of `npm pack leaflet@1.9.3 "
+        "leaflet.fullscreen@3.0.0` into that folder and run again. The report (report.html) "
+        "needs no network.",
+        "דף זה טוען את ספריית המפות שלו (Leaflet) מהאינטרנט (cdn.jsdelivr.net), והגישה אליה "
+        "חסומה או לא זמינה כאן. כדי לקבל מפה שנפתחת ללא רשת, יש להריץ פעם אחת "
+        "`siting run --self-contained` במחשב המחובר לאינטרנט (הקבצים נשמרים בתיקייה "
+        "‎~/.cache/siting/assets), או להעתיק לתיקייה זו את הקבצים של `npm pack leaflet@1.9.3 "
+        "leaflet.fullscreen@3.0.0` ולהריץ שוב. הדוח (report.html) אינו זקוק לרשת.",
+    ),
     "site": ("site", "אתר"),
     "sites": ("sites", "אתרים"),
     # legend
@@ -299,6 +343,15 @@ def column_label(column: str, lang: Lang | str, **kwargs: Any) -> str:
     if key in LABELS:
         return t(key, lang, **kwargs)
     return column.replace("_", " ")
+
+
+def param_label(name: str, lang: Lang | str) -> str:
+    """A human label for a sensitivity parameter (``weight:equity`` → "Weight: equity …")."""
+    if name.startswith("weight:"):
+        crit = column_label(name.removeprefix("weight:"), lang)
+        return t("param_weight", lang, criterion=crit)
+    key = f"param_{name}"
+    return t(key, lang) if key in LABELS else name.replace("_", " ")
 
 
 def fmt_number(value: Any, digits: int = 0) -> str:

@@ -22,11 +22,13 @@ from folium.template import Template
 
 from siting.facility import spec
 from siting.layers import METRIC_CRS, Facility
+from siting.present.assets import ASSETS, inline_tags
 from siting.present.features import card as _card
 from siting.present.features import feature as _feature
 from siting.present.features import geojson_geometry as _geojson_geometry
 from siting.present.headline import headline_lines
 from siting.present.i18n import Lang, cost_model_text, fmt_number, t
+from siting.present.translate import translator
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
@@ -244,6 +246,7 @@ class _Controls(folium.MacroElement):
             .addTo(map);
           sitingPanel(map, "siting-title", {{ this.title_pos|tojson }});
           sitingPanel(map, "siting-legend", {{ this.legend_pos|tojson }});
+          sitingPanel(map, "siting-weights", {{ this.layers_pos|tojson }});
           window.siting = {map: map, layers: layers, counts: {{ this.counts_js }},
                            lang: {{ this.lang|tojson }}};
         })();
@@ -283,6 +286,18 @@ _PAGE_TEMPLATE = Template(
 
 _CSS = """
 <style>
+.siting-no-leaflet{position:fixed;z-index:10000;top:18%;left:50%;transform:translateX(-50%);
+ width:min(560px,90vw);background:#fff;border:3px solid #a50026;border-radius:8px;padding:12px 16px;
+ font:15px/1.45 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;
+ box-shadow:0 2px 12px rgba(0,0,0,.4)}
+.siting-no-leaflet[hidden]{display:none}
+.siting-weights{max-width:min(360px,86vw);max-height:60vh}
+.siting-w-fac{margin-top:4px;border-top:1px solid #ddd;padding-top:3px}
+.siting-w-row{display:grid;grid-template-columns:1fr 96px 36px;gap:4px;align-items:center}
+.siting-w-row input{width:96px;margin:0}
+.siting-w-out table{border-collapse:collapse}.siting-w-out caption{text-align:start;color:#555}
+.siting-w-out th{font-weight:normal;text-align:start;padding-inline-end:6px}
+.siting-no-leaflet b{display:block;color:#a50026;font-size:17px;margin-bottom:4px}
 .siting-card{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;max-width:360px}
 .siting-card b{display:block;font-size:14px}
 .siting-card .sub{color:#555;margin-bottom:3px}
@@ -460,8 +475,9 @@ def _title_block(result: RunResult, lang: Lang, date: str) -> str:
             f"<small>{_objective_line(result, fac, lang)}</small></li>"
         )
     rows.append("</ul>")
-    notes = "".join(f'<li dir="auto">{_e(n)}</li>' for n in result.notes)
-    sources = "".join(f'<li dir="auto">{_e(x)}</li>' for x in result.region.sources)
+    tr = translator(result, lang)
+    notes = "".join(f'<li dir="auto">{_e(tr(n))}</li>' for n in result.notes)
+    sources = "".join(f'<li dir="auto">{_e(tr(x))}</li>' for x in result.region.sources)
     sources += f"<li>{_e(t('basemap', lang))}</li>"
     return (
         f'<details open id="siting-title" class="siting-panel" dir="{lang.dir}">'
@@ -551,3 +567,46 @@ def _cm_text(result: RunResult, lang: Lang | str) -> str:
     cm = result.costs
     params = getattr(result.scenario.cost_model, "params", None)
     return cost_model_text(cm.model, cm.description, params, lang)
+
+
+def _use_assets(m: folium.Map, plugins: list[Any], lang: Lang, *, inline: bool) -> None:
+    """Inline Leaflet and the plugins' files into the page, or link them from the CDN.
+
+    A linked page also gets a notice, hidden unless Leaflet failed to load, that says how to
+    get a self-contained map.
+    """
+    fig: Any = m.get_root()
+    if inline:
+        tags = inline_tags()
+        for el in (m, *plugins):
+            el.default_js, el.default_css = [], []
+        for name in ("leaflet_css", "leaflet", "fullscreen_css", "fullscreen"):
+            fig.header.add_child(Element(tags[name]), name=name)
+        return
+    m.default_js = [("leaflet", ASSETS["leaflet"].cdn_url)]
+    m.default_css = [("leaflet_css", ASSETS["leaflet_css"].cdn_url)]
+    for el in plugins:
+        el.default_js = [("fullscreen", ASSETS["fullscreen"].cdn_url)]
+        el.default_css = [("fullscreen_css", ASSETS["fullscreen_css"].cdn_url)]
+    notice = (
+        '<div id="siting-no-leaflet" class="siting-no-leaflet" role="alert" hidden>'
+        f"<b>{_e(t('no_leaflet_title', lang))}</b>{_e(t('no_leaflet', lang))}</div>\n"
+        "<script>if (typeof window.L === 'undefined') "
+        "{document.getElementById('siting-no-leaflet').hidden = false;}</script>"
+    )
+    fig.html.add_child(Element(notice), name="siting_no_leaflet")
+
+
+def map_layers(m: folium.Map) -> dict[str, dict[str, Any]]:
+    """The GeoJSON (with its cards) of each layer of a map from :func:`build_map`, by key.
+
+    Keys: ``authorities``, ``localities``, ``candidates:<facility>``,
+    ``chosen:<facility>``, ``assignments:<facility>``, ``coverage:<facility>``
+    and ``exclusions``.  Card row labels are indexes into the layer's ``labels``.
+    """
+    return {el.key: el.data for el in m._children.values() if isinstance(el, _GeoJsonLayer)}
+
+
+def map_layer_counts(m: folium.Map) -> dict[str, int]:
+    """Features per layer of a map from :func:`build_map` (``{"localities": 60, …}``)."""
+    return {el.key: el.n_features for el in m._children.values() if isinstance(el, _GeoJsonLayer)}

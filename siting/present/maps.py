@@ -31,9 +31,8 @@ Safety and reproducibility
     ids are numbered deterministically and the date comes from
     ``SOURCE_DATE_EPOCH`` when set, so a re-run gives the same HTML.
 Offline use
-    ``map_html(..., self_contained=True)`` inlines Leaflet and the fullscreen
-    plugin (see :mod:`siting.present.assets`): the file then needs no network except
-    for the basemap tiles.
+    Leaflet is inlined whenever it can be had (:mod:`siting.present.assets`), else linked
+    from the CDN with a notice, shown if it fails to load, on how to get a self-contained map.
 """
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ from siting.costs import metric_points
 from siting.decide.scoring import rank_interval_columns
 from siting.facility import spec
 from siting.layers import METRIC_CRS, POLYGONAL, WGS84, Facility
-from siting.present.assets import ASSETS, inline_assets
+from siting.present.assets import check_self_contained, resolve_self_contained
 from siting.present.features import card as _card
 from siting.present.features import feature as _feature
 from siting.present.features import geojson_geometry as _geojson_geometry
@@ -82,7 +81,12 @@ from siting.present.mappage import (
     _number_ids,
     _ramp,
     _title_block,
+    _use_assets,
+    map_layer_counts,
+    map_layers,
 )
+from siting.present.sliders import WeightsScript, weights_panel
+from siting.present.translate import translator
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
@@ -361,7 +365,7 @@ def _candidate_layers(
         str(i): _geojson_geometry(g, SIMPLIFY_M["candidates"])
         for i, g in zip(cand["id"], cand.geometry, strict=True)
     }
-    layers, cards = [], {}
+    layers, cards, tr = [], {}, translator(result, lang)
     for fac, res in result.results.items():
         threshold = _threshold(result, fac)
         rk = res.ranking.copy()
@@ -383,7 +387,7 @@ def _candidate_layers(
             excluded = bool(r["excluded"])
             sub = t(fac.value, lang) + (f" — {t('chosen', lang)} ✓" if sid in chosen else "")
             if excluded or _missing(r.get("rank")):
-                reason = _text(r.get("exclusion_reason")) or t("not_ranked", lang)
+                reason = tr(_text(r.get("exclusion_reason"))) or t("not_ranked", lang)
                 card = _card(_site_title(sid, None, lang), sub, [[t("reason", lang), reason]])
                 tip = _card(f"{sid}: {t('excluded', lang) if excluded else reason}", reason)
                 fill, opacity = EXCLUDED_GREY, 0.35
@@ -633,6 +637,7 @@ def build_map(
     routes: gpd.GeoDataFrame | None = None,
     isochrones: gpd.GeoDataFrame | None = None,
     date: str | None = None,
+    self_contained: bool | None = None,
 ) -> folium.Map:
     """Build the committee map of a run.
 
@@ -652,13 +657,17 @@ def build_map(
         approximate crow-fly circles.  Defaults to ``result.isochrones``.
     date : str, optional
         Date printed in the title block (default: :func:`run_date`).
+    self_contained : bool, optional
+        Inline Leaflet so the page needs no network (``True``: required, raises when the
+        assets cannot be had); link it from the CDN (``False``); default ``None``: inline
+        whenever the assets can be had (see :mod:`siting.present.assets`).
 
     Returns
     -------
     folium.Map
-        Render it with :func:`map_html` (or ``m.save(path)``; that links Leaflet
-        from its CDN) or display it in a notebook.
+        Render it with :func:`map_html` (or ``m.save(path)``) or display it in a notebook.
     """
+    inline = resolve_self_contained(self_contained)
     lang = Lang.parse(lang)
     routes = routes if routes is not None else getattr(result, "routes", None)
     isochrones = isochrones if isochrones is not None else getattr(result, "isochrones", None)
@@ -672,9 +681,6 @@ def build_map(
         control_scale=False,
         zoom_control="topright" if rtl else "topleft",
     )
-    # only what the page uses: Leaflet (no jQuery/Bootstrap/Font Awesome)
-    m.default_js = [("leaflet", ASSETS["leaflet"].cdn_url)]
-    m.default_css = [("leaflet_css", ASSETS["leaflet_css"].cdn_url)]
     fig: Any = m.get_root()  # a branca Figure
     fig._template = _PAGE_TEMPLATE
     fig.siting_lang = lang.value
@@ -707,10 +713,13 @@ def build_map(
         title=t("fullscreen", lang),
         title_cancel=t("fullscreen_exit", lang),
     )
-    fs.default_js = [("fullscreen", ASSETS["fullscreen"].cdn_url)]
-    fs.default_css = [("fullscreen_css", ASSETS["fullscreen_css"].cdn_url)]
     fs.add_to(m)
+    _use_assets(m, [fs], lang, inline=inline)  # only Leaflet: no jQuery/Bootstrap/Font Awesome
     _Controls(layers, lang).add_to(m)
+    panel = weights_panel(result, lang)
+    if panel is not None:  # sliders that re-score the plans in the page
+        fig.html.add_child(Element(panel[0]), name="siting_weights")
+        WeightsScript(panel[1]).add_to(m)
 
     fig.html.add_child(Element(_title_block(result, lang, date)), name="siting_title")
     fig.html.add_child(
@@ -721,6 +730,7 @@ def build_map(
         "lang": lang.value,
         "cost_model": result.costs.model,
         "approximate": bool(result.costs.approximate),
+        "self_contained": inline,
         "chosen": {f.value: [str(c) for c in r.chosen] for f, r in result.results.items()},
         "layers": {layer.key: layer.n_features for layer in layers},
     }
@@ -751,26 +761,11 @@ def _bounds(result: RunResult) -> np.ndarray:
     return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
 
 
-def map_layers(m: folium.Map) -> dict[str, dict[str, Any]]:
-    """The GeoJSON (with its cards) of each layer of a map from :func:`build_map`, by key.
-
-    Keys: ``authorities``, ``localities``, ``candidates:<facility>``,
-    ``chosen:<facility>``, ``assignments:<facility>``, ``coverage:<facility>``
-    and ``exclusions``.  Card row labels are indexes into the layer's ``labels``.
-    """
-    return {el.key: el.data for el in m._children.values() if isinstance(el, _GeoJsonLayer)}
-
-
-def map_layer_counts(m: folium.Map) -> dict[str, int]:
-    """Features per layer of a map from :func:`build_map` (``{"localities": 60, …}``)."""
-    return {el.key: el.n_features for el in m._children.values() if isinstance(el, _GeoJsonLayer)}
-
-
 def map_html(
     result: RunResult,
     *,
     lang: Lang | str = Lang.EN,
-    self_contained: bool = False,
+    self_contained: bool | None = None,
     routes: gpd.GeoDataFrame | None = None,
     isochrones: gpd.GeoDataFrame | None = None,
     date: str | None = None,
@@ -781,11 +776,11 @@ def map_html(
     ----------
     result, lang, routes, isochrones, date
         As for :func:`build_map`.
-    self_contained : bool
-        Inline Leaflet and the fullscreen plugin (fetched once from the npm
-        registry and cached, see :mod:`siting.present.assets`) so the page makes no
-        request except for basemap tiles.  Otherwise they are linked from the
-        jsDelivr CDN.
+    self_contained : bool, optional
+        Inline Leaflet and the fullscreen plugin (fetched once from the npm registry and
+        cached, see :mod:`siting.present.assets`) so the page makes no request except for
+        basemap tiles: ``True`` requires it, ``False`` links the jsDelivr CDN, the default
+        ``None`` inlines whenever the assets can be had.
 
     Raises
     ------
@@ -793,8 +788,11 @@ def map_html(
         With ``self_contained`` when the assets can be neither found in the cache
         nor downloaded and verified.
     """
-    page = build_map(result, lang=lang, routes=routes, isochrones=isochrones, date=date)
+    inline = resolve_self_contained(self_contained)
+    page = build_map(
+        result, lang=lang, routes=routes, isochrones=isochrones, date=date, self_contained=inline
+    )
     text = page.get_root().render()
-    if self_contained:
-        text = inline_assets(text)
+    if inline:
+        check_self_contained(text)
     return text

@@ -21,6 +21,7 @@ from siting.facility import spec
 from siting.layers import Facility
 from siting.present.headline import headline_lines
 from siting.present.i18n import Lang, column_label, cost_model_text, fmt_number, fmt_value, t
+from siting.present.translate import translate, translator
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
@@ -120,7 +121,7 @@ def _summary(result: RunResult, lang: Lang) -> str:
         rows.append(
             f'<tr><td class="id">{_e(t(fac.value, lang))}</td><td class="id"><b>'
             f'{_e(chosen)}</b></td><td class="id">{figures}</td>'
-            f'<td class="id">{_e(res.solver)}</td></tr>'
+            f'<td class="id">{_e(translate(res.solver, lang))}</td></tr>'
         )
     head = (
         f'<tr><th class="id"></th><th class="id">{_e(t("chosen", lang))}</th>'
@@ -195,8 +196,9 @@ def build_report(
     parts.append(f"<p>{_e(t('cost_model', lang))}: <bdi>{_e(_cm_text(result, lang))}</bdi></p>")
     parts.append(f'<a class="map-link" href="{_e(map_href)}">{_e(t("open_map", lang))}</a>')
     parts.append(f"<h2>{_e(t('summary', lang))}</h2>{_summary(result, lang)}")
+    tr = translator(result, lang)
     if result.notes:
-        notes = "".join(f'<li dir="auto">{_e(n)}</li>' for n in result.notes)
+        notes = "".join(f'<li dir="auto">{_e(tr(n))}</li>' for n in result.notes)
         parts.append(f"<h3>{_e(t('notes', lang))}</h3><ul>{notes}</ul>")
     parts.append(f"<h2>{_e(t('ranking_top', lang, n=top_n))}</h2>")
     parts += [_ranking_table(result, fac, lang, top_n) for fac in result.results]
@@ -209,7 +211,7 @@ def build_report(
                 f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{b64}">'
                 f"<figcaption>{_e(caption)} ({_e(name)})</figcaption></figure>"
             )
-    sources = "".join(f'<li dir="auto">{_e(x)}</li>' for x in result.region.sources)
+    sources = "".join(f'<li dir="auto">{_e(tr(x))}</li>' for x in result.region.sources)
     parts.append(f"<h2>{_e(t('sources', lang))}</h2><ul>{sources}</ul>")
     if files:
         items = "".join(f'<li><a href="{_e(f)}">{_e(f)}</a></li>' for f in files)
