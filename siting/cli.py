@@ -452,9 +452,9 @@ def sweep(  # noqa: PLR0917 (typer maps parameters to options)
 
     Examples:
 
-      siting sweep examples/mishor-hahof-futures.toml --workers 2
+      siting sweep examples/sweeps/mishor-hahof-futures.toml --workers 2
 
-      siting sweep examples/mishor-hahof-futures.toml --scheduler synchronous
+      siting sweep examples/sweeps/mishor-hahof-futures.toml --scheduler synchronous
     """
     from siting.outputs import check_output_folder, safe_name
     from siting.outputs.sweep import write_sweep
