@@ -32,16 +32,16 @@ if (_os.path.basename(_ARGV0) == "siting" or _ARGV0 == "-m") and (
 ):
     _signal.signal(_signal.SIGINT, lambda *_: (_os.write(2, b"interrupted\n"), _os._exit(130)))
 
-import importlib as _importlib
-import logging as _logging
+import importlib as _importlib  # noqa: E402
+import logging as _logging  # noqa: E402
 
-from siting import costs, layers, sources
-from siting.costs import CrowFlyModel
-from siting.errors import InfeasibleError, LayerError, ScenarioError, SitingError
-from siting.layers import Facility
-from siting.sources import list_clusters, region_from_cluster
-from siting.sources.embedded import default_region
-from siting.weights import WeightSet
+from siting import costs, layers, sources  # noqa: E402
+from siting.costs import CrowFlyModel  # noqa: E402
+from siting.errors import InfeasibleError, LayerError, ScenarioError, SitingError  # noqa: E402
+from siting.layers import Facility  # noqa: E402
+from siting.sources import list_clusters, region_from_cluster  # noqa: E402
+from siting.sources.embedded import default_region  # noqa: E402
+from siting.weights import WeightSet  # noqa: E402
 
 __version__ = "0.1.0"
 

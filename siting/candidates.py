@@ -71,6 +71,7 @@ __all__ = [
     "hex_search",
     "region_land",
     "resolve_land",
+    "search_origin",
 ]
 
 #: A search cell with less than this share of its area on allowed land is not a candidate
@@ -89,7 +90,9 @@ LAND_COLUMNS = (
 _NO_JURISDICTION_PREFIX = re.compile(r"^\s*no jurisdiction\s*-\s*", re.IGNORECASE)
 
 
-def hex_grid(area: Polygon, cell_m: float) -> gpd.GeoDataFrame:
+def hex_grid(
+    area: Polygon, cell_m: float, *, origin: tuple[float, float] | None = None
+) -> gpd.GeoDataFrame:
     """Flat-topped hexagons with centre spacing ``cell_m`` whose centres lie in ``area``.
 
     Parameters
@@ -98,6 +101,11 @@ def hex_grid(area: Polygon, cell_m: float) -> gpd.GeoDataFrame:
         In EPSG:2039 metres.
     cell_m : float
         Distance between neighbouring hexagon centres (flat-to-flat width), metres.
+    origin : (x, y), optional
+        A centre of the lattice (column 0, EPSG:2039).  By default the lattice starts at
+        ``area``'s lower-left corner; a fixed origin puts grids of different areas on one
+        lattice, so a cell of one is the same place in another (scenario sweeps whose
+        membership changes the search area).
 
     Returns
     -------
@@ -126,12 +134,19 @@ def hex_grid(area: Polygon, cell_m: float) -> gpd.GeoDataFrame:
             f"extent, over the limit of {cap:,}; use a larger cell_m, or set SITING_MAX_CELLS "
             "to raise the limit"
         )
-    cols = np.arange(minx, maxx + dx, dx)
     centres = []
-    for i, x in enumerate(cols):
-        offset = dy / 2 if i % 2 else 0.0
-        for y in np.arange(miny + offset, maxy + dy, dy):
-            centres.append((x, y))
+    if origin is None:
+        for i, x in enumerate(np.arange(minx, maxx + dx, dx)):
+            offset = dy / 2 if i % 2 else 0.0
+            for y in np.arange(miny + offset, maxy + dy, dy):
+                centres.append((x, y))
+    else:
+        ox, oy = float(origin[0]), float(origin[1])
+        for k in range(int(np.floor((minx - ox) / dx)), int(np.ceil((maxx - ox) / dx)) + 1):
+            offset = dy / 2 if k % 2 else 0.0
+            first = int(np.floor((miny - oy - offset) / dy))
+            last = int(np.ceil((maxy - oy - offset) / dy))
+            centres.extend((ox + k * dx, oy + offset + j * dy) for j in range(first, last + 1))
     xy = np.asarray(centres)
     pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC_CRS)
     keep = pts.within(area).to_numpy()
@@ -456,6 +471,26 @@ def _polygonal(geom: Any) -> Any:
 # --------------------------------------------------------------------------- search
 
 
+def search_origin(
+    region: Region, *, allow_land_of: Iterable[int | str] | None = None
+) -> tuple[float, float] | None:
+    """The lattice origin :func:`hex_search` uses by default for ``region`` (EPSG:2039).
+
+    The lower-left corner of the convex hull of the land searched; ``None`` when the
+    region has no land polygons (the search then falls back to Voronoi cells).  Passing
+    it as ``origin`` to the search of a region with more members keeps every cell of the
+    smaller search at the same place.
+    """
+    allow = tuple(region.extra.get("allow_land_of", ()) if allow_land_of is None else allow_land_of)
+    land, _extent, _complete = region_land(region)
+    if land is None:
+        return None
+    ids = set(region.members["id"].astype(int)) | set(resolve_land(allow, land))
+    allowed = land[land["id"].astype(int).isin(ids)]
+    minx, miny, _, _ = unary_union(list(allowed.geometry)).convex_hull.bounds
+    return float(minx), float(miny)
+
+
 def hex_search(
     region: Region,
     *,
@@ -466,6 +501,7 @@ def hex_search(
     min_area_m2: Mapping[Facility, float] | None = None,
     exclusions: gpd.GeoDataFrame | None = None,
     allow_land_of: Iterable[int | str] | None = None,
+    origin: tuple[float, float] | None = None,
 ) -> gpd.GeoDataFrame:
     """Search the member authorities' land with hexagonal cells and apply hard constraints.
 
@@ -485,6 +521,9 @@ def hex_search(
         Validated exclusions layer (``kind``, ``buffer_m``; see :func:`apply_constraints`).
     allow_land_of : iterable of int or str, optional
         Neighbours whose land may host a facility (default: ``Region.extra["allow_land_of"]``).
+    origin : (x, y), optional
+        A centre of the hexagonal lattice (:func:`hex_grid`); default the search area's
+        lower-left corner.
 
     Returns
     -------
@@ -503,7 +542,7 @@ def hex_search(
         ids = member_ids | set(resolve_land(allow, land))
         allowed = land[land["id"].astype(int).isin(ids)]
         area = unary_union(list(allowed.geometry)).convex_hull
-        grid = hex_grid(area, cell_m)
+        grid = hex_grid(area, cell_m, origin=origin)
         out = grid.drop(columns="cell")
         out.insert(0, "id", [f"H{i + 1:04d}" for i in range(len(out))])
         out.insert(1, "name", [f"cell {i + 1}" for i in range(len(out))])

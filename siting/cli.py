@@ -1,4 +1,4 @@
-"""Command-line interface: ``siting run | compare | validate | regions | network fetch``.
+"""Command-line interface: ``siting run | compare | sweep | validate | regions | network fetch``.
 
 Exit codes
 ----------
@@ -436,6 +436,67 @@ def compare(  # noqa: PLR0917 (typer maps parameters to options)
 
 def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+@app.command()
+def sweep(  # noqa: PLR0917 (typer maps parameters to options)
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep file (TOML): a base scenario + axes.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: [outputs] dir, or maps/<name>)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Local Dask worker processes (default: the cores)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="'synchronous' (in this process, for debugging) or a Dask scheduler's address "
+            "(tcp://host:8786); default: a local cluster.",
+        ),
+    ] = None,
+    lang: Annotated[Lang | None, typer.Option("--lang", help=_LANG_HELP)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=_FORCE_HELP)] = False,
+) -> None:
+    """Run every scenario of a sweep on Dask and choose the plan that stays good across them.
+
+    Writes sweep.csv (one row per scenario and facility), robust.csv (each plan's regret
+    in every scenario; robust = the minimax-regret plan), sites.csv (how often each site
+    is chosen) and sweep.html. A failed scenario is a row with its error.
+
+    Examples:
+
+      siting sweep examples/sweeps/mishor-hahof-futures.toml --workers 2
+
+      siting sweep examples/sweeps/mishor-hahof-futures.toml --scheduler synchronous
+    """
+    from siting.outputs import check_output_folder, safe_name
+    from siting.outputs.sweep import write_sweep
+    from siting.sweep import load_sweep, run_sweep
+
+    sw = load_sweep(sweep_file)  # every scenario validated before any work
+    target = out or Path(sw.out_dir or Path("maps") / safe_name(sw.name, default="sweep"))
+    check_output_folder(target, force=force)
+    result = run_sweep(sw, scheduler=scheduler, workers=workers, progress=not quiet)
+    write_sweep(result, target, lang=lang or Lang.parse(sw.lang), force=force)
+    for rec in result.recommendation().itertuples(index=False):
+        typer.echo(
+            f"{rec.group} {rec.facility}: robust plan {rec.plan_sites} — worst-case regret "
+            f"{_num(rec.max_regret)} {rec.regret_unit} (optimal in {rec.n_optimal} of "
+            f"{rec.n_scenarios} scenarios)"
+        )
+    for note in result.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(
+        f"{len(sw.scenarios)} scenarios in {result.seconds:.1f} s on {result.workers} "
+        f"worker(s); wrote {target}/: sweep.csv, robust.csv, sites.csv, sweep.html"
+    )
 
 
 # --------------------------------------------------------------------------- validate

@@ -30,6 +30,7 @@ ROOMS = (
     "weights",
     "locate",
     "decide",
+    "sweep",
     "present",
     "outputs",
     "cli",

@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import tomllib
 import typing
@@ -59,6 +60,7 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "scenario_from_file",
+    "validate_scenario",
 ]
 
 
@@ -361,6 +363,22 @@ def parse_scenario(
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{source}: not valid TOML: {err}") from None
+    return validate_scenario(raw, text=text, source=source, base_dir=base_dir)
+
+
+def validate_scenario(
+    raw: dict[str, Any], *, text: str = "", source: str = "<scenario>", base_dir: Path | None = None
+) -> ScenarioFile:
+    """Validate a scenario's parsed TOML (``raw``); ``text`` gives the problems' line numbers.
+
+    A sweep (:mod:`siting.sweep`) validates every scenario it derives from a base file this
+    way, so a scenario checks the same whether it comes from a file or a sweep.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem as ``key (line N): message``.
+    """
     try:
         spec = ScenarioFile.model_validate(raw)
     except pydantic.ValidationError as err:
@@ -497,22 +515,43 @@ def build_scenario(
     base_dir: Path | None = None,
     text: str = "",
     source: str = "<scenario>",
+    cache: dict[str, Any] | None = None,
 ) -> Any:
     """Turn a validated :class:`ScenarioFile` into a runnable Scenario (loads the layers).
 
     ``text`` and ``source`` (the file's text and name) let a problem found only once
     the region is loaded — an authority id it does not have — name its key and line.
+    ``cache`` (a dict the caller keeps) reuses the region and the cost model of an earlier
+    call with the same ``[region]`` (apart from ``members_add``) and ``[costs]``: a sweep
+    builds many scenarios on one region and loads its layers once.
     """
-    from siting.decide.checks import check_extent
-    from siting.decide.scenario import Scenario
-    from siting.layers import (
-        Region,
-        candidates_from_file,
-        exclusions_from_file,
-        read_layer,
-    )
-
     base = base_dir or Path.cwd()
+    key = json.dumps(
+        [str(base), spec.region.model_dump(exclude={"members_add"}), spec.costs.model_dump()],
+        sort_keys=True,
+        default=str,
+    )
+    if cache is not None and key in cache:
+        region, cost_model, inputs = cache[key]
+    else:
+        region, inputs = _load_region(spec, base, text=text, source=source)
+        cost_model, more = _cost_model(spec, base)
+        inputs = [*inputs, *more]
+        if cache is not None:
+            cache[key] = (region, cost_model, inputs)
+    _check_authority_ids(spec, region, text=text, source=source)
+    if spec.region.members_add:
+        region = region.with_members(spec.region.members_add)
+    return _assemble(spec, region, cost_model, list(inputs), base=base)
+
+
+def _load_region(
+    spec: ScenarioFile, base: Path, *, text: str, source: str
+) -> tuple[Any, list[str]]:
+    """The ``[region]`` (before ``members_add``) and the files it was read from."""
+    from siting.decide.checks import check_extent
+    from siting.layers import Region, read_layer
+
     r = spec.region
     inputs: list[str] = []
     if r.embedded:
@@ -555,10 +594,12 @@ def build_scenario(
             sources=(f"authorities: {r.authorities}", f"localities: {r.localities}"),
         ).validated()
         inputs += [str(base / str(r.authorities)), str(base / str(r.localities))]
-    _check_authority_ids(spec, region, text=text, source=source)
-    if r.members_add:
-        region = region.with_members(r.members_add)
+    return region, inputs
 
+
+def _cost_model(spec: ScenarioFile, base: Path) -> tuple[Any, list[str]]:
+    """The ``[costs]`` model and the files it was read from."""
+    inputs: list[str] = []
     c = spec.costs
     if c.model is CostModelKind.NETWORK:
         from siting import network
@@ -574,7 +615,18 @@ def build_scenario(
 
         cf = {k: v for k, v in (("circuity", c.circuity), ("speed_kmh", c.speed_kmh)) if v}
         cost_model = CrowFlyModel(CrowFlyParams(**cf))
+    return cost_model, inputs
 
+
+def _assemble(
+    spec: ScenarioFile, region: Any, cost_model: Any, inputs: list[str], *, base: Path
+) -> Any:
+    """The Scenario of ``spec`` on a loaded region and cost model (candidates, exclusions)."""
+    from siting.decide.checks import check_extent
+    from siting.decide.scenario import Scenario
+    from siting.layers import candidates_from_file, exclusions_from_file
+
+    c = spec.costs
     cs = spec.candidates
     search = CandidateParams(
         **{

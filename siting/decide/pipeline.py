@@ -75,6 +75,7 @@ def _candidates(s: Scenario, region: Region, truck_area_m2: float) -> gpd.GeoDat
             buffers_m=buffers,
             min_area_m2=min_area,
             exclusions=s.exclusions,
+            origin=s.grid_origin_itm,
         )
     return apply_constraints(
         s.candidates,

@@ -58,6 +58,9 @@ class Scenario:
     extra_members : tuple of int
         Neighbouring authority ids that join the cluster in this scenario
         (applied with :meth:`Region.with_members`).
+    grid_origin_itm : (x, y), optional
+        A centre of the hexagonal site search's lattice (EPSG:2039); default the search
+        area's corner.  A sweep fixes it so a cell is the same place in every scenario.
     weights : mapping Facility (or its value) → WeightSet or {criterion: weight}
         Criterion weights per facility; facilities not given use ``ScoringParams``.
     weight_ranges : mapping Facility (or its value) → {criterion: (low, high)}
@@ -85,6 +88,7 @@ class Scenario:
     exclusions: gpd.GeoDataFrame | None = None
     facilities: tuple[Facility, ...] = (Facility.WASTE_STATION, Facility.TRUCK_LOT)
     extra_members: tuple[int, ...] = ()
+    grid_origin_itm: tuple[float, float] | None = None
     weights: Mapping[Any, WeightSet | Mapping[str, float]] = field(default_factory=dict)
     weight_ranges: Mapping[Any, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
     lang: str = "en"

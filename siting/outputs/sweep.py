@@ -1,0 +1,37 @@
+"""Write a sweep's files into an owned output folder: ``sweep.csv``, ``robust.csv``,
+``sites.csv`` and ``sweep.html`` (atomically, like a run: :func:`atomic_dir`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from siting.outputs import csv_text
+from siting.outputs.folders import atomic_dir
+from siting.present.i18n import Lang
+from siting.present.sweeppage import sweep_page
+
+__all__ = ["SWEEP_FILES", "write_sweep"]
+
+#: The files a sweep writes.
+SWEEP_FILES = ("sweep.csv", "robust.csv", "sites.csv", "sweep.html")
+
+
+def write_sweep(
+    result: Any, out_dir: str | Path, *, lang: Lang | str = "en", force: bool = False
+) -> dict[str, Path]:
+    """Write ``result`` (a :class:`siting.sweep.SweepResult`) into ``out_dir``.
+
+    ``out_dir`` must be a folder a run may write (new, empty, or a previous siting
+    output); numbers are written at full precision (:func:`siting.outputs.csv_text`).
+    """
+    texts = {
+        "sweep.csv": csv_text(result.table),
+        "robust.csv": csv_text(result.robust),
+        "sites.csv": csv_text(result.shares),
+        "sweep.html": sweep_page(result, lang=lang),
+    }
+    with atomic_dir(out_dir, force=force) as tmp:
+        for name, text in texts.items():
+            (tmp / name).write_text(text, encoding="utf-8", newline="\n")
+    return {name: Path(out_dir) / name for name in texts}
