@@ -37,7 +37,14 @@ from siting.decide.optimise import (
     draws_in_plan,
     rank_sites,
 )
-from siting.decide.plans import Plan, PlanModel, _pair_cost_ils, build_model, evaluate_plan
+from siting.decide.plans import (
+    Plan,
+    PlanModel,
+    _pair_cost_ils,
+    allocate,
+    build_model,
+    evaluate_plan,
+)
 from siting.decide.scenario import SNAP_DETAIL, Scenario
 from siting.decide.scoring import FacilityResult
 from siting.decide.sensitivity import draw_weights
@@ -485,10 +492,8 @@ def _ranking(
         rows = np.arange(len(problem.demand))
         contrib = np.full((m, len(model.criteria)), np.nan)
         for row_j, sites in members.items():
-            if choice.cost is not None:
-                assign = np.asarray(sites)[np.argmin(choice.cost[:, sites], axis=1)]
-            else:
-                assign = sol.assignment
+            cost = choice.cost
+            assign = allocate(cost, sites) if cost is not None else sol.assignment
             n_k = model.const + model.terms[:, rows, assign].sum(axis=1)
             contrib[row_j] = 100.0 * model.weights * n_k
         for k, name in enumerate(model.criteria):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from siting.decide.plans import allocate
 from siting.errors import InfeasibleError
 
 __all__ = [
@@ -105,9 +106,13 @@ def _capacity_ok(
     cost: np.ndarray, sites: Sequence[int], load: np.ndarray, capacity: np.ndarray
 ) -> bool:
     cols = np.asarray(sorted(sites), dtype=int)
-    a = cols[np.argmin(cost[:, cols], axis=1)]
-    used = np.bincount(a, weights=load, minlength=cost.shape[1])
+    used = np.bincount(allocate(cost, sites), weights=load, minlength=cost.shape[1])
     return bool(np.all(used[cols] <= capacity[cols] * (1 + 1e-9)))
+
+
+def _capacity_binds(load: np.ndarray, capacity: np.ndarray, cols: np.ndarray) -> bool:
+    """Whether some usable site cannot take every row's load (else capacities never bind)."""
+    return bool(capacity[cols].min() < load.sum() * (1 + 1e-9))
 
 
 def best_plan(
@@ -148,7 +153,7 @@ def best_plan(
         assert load is not None
         assert capacity is not None
         # a site that can take every row's load never binds: drop the capacity model
-        capped = bool(capacity[cols].min() < load.sum() * (1 + 1e-9))
+        capped = _capacity_binds(load, capacity, cols)
     if capped:
         assert load is not None
         assert capacity is not None
@@ -188,7 +193,7 @@ def best_plan(
         if not np.isfinite(value):
             raise InfeasibleError(f"no plan of {p} eligible site(s) reaches every demand point")
         method = f"exact enumeration of every {'site' if p == 1 else 'pair of sites'}"
-        assign = _assign(cost, sites)
+        assign = allocate(cost, sites)
         sol = PlanSolution(sites, assign, value, True, method)
         if capped and not _capacity_ok(cost, sites, load, capacity):  # type: ignore[arg-type]
             sol = None  # nearest-site allocation overfills: solve the capacitated model
@@ -273,11 +278,6 @@ def _mask_pairs(
     return out
 
 
-def _assign(cost: np.ndarray, sites: Sequence[int]) -> np.ndarray:
-    cols = np.asarray(sorted(sites), dtype=int)
-    return cols[np.argmin(cost[:, cols], axis=1)]
-
-
 def rank_sites(
     cost: np.ndarray,
     p: int,
@@ -303,11 +303,7 @@ def rank_sites(
     partners: list[tuple[int, ...]] = [() for _ in range(m)]
     computed = np.zeros(m, dtype=bool)
     cols = np.flatnonzero(eligible)
-    capped = (
-        load is not None
-        and capacity is not None
-        and bool(capacity[cols].min() < load.sum() * (1 + 1e-9))
-    )
+    capped = load is not None and capacity is not None and _capacity_binds(load, capacity, cols)
     if p == 1:
         sub = cost[:, cols]
         v = sub.max(axis=0) if agg is Aggregate.MAX else sub.sum(axis=0)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from siting.criteria import FacilityProblem
 from siting.decide.choose import Choice, solve_facility
-from siting.decide.plans import evaluate_plan
+from siting.decide.plans import allocate, evaluate_plan
 from siting.decide.scenario import Scenario
 from siting.decide.sensitivity import SENSITIVITY_COLUMNS, reweight
 from siting.errors import InfeasibleError
@@ -109,9 +109,7 @@ def plan_sweeps(
             row[f] = ch.plan.figures.get(f, np.nan)
         # the recommended plan under this step's parameters
         if ch.cost is not None:
-            cols = np.asarray(base_sites)
-            assign = cols[np.argmin(ch.cost[:, cols], axis=1)]
-            rec = evaluate_plan(prob, base_sites, assign, model=ch.model)
+            rec = evaluate_plan(prob, base_sites, allocate(ch.cost, base_sites), model=ch.model)
             if ch.objective == "weighted":
                 row["recommended_objective_value"] = rec.score
             row["recommended_total_cost_ils_per_year"] = rec.figures.get(
