@@ -346,15 +346,7 @@ def _search(
     """
     point, node, cost, length = links
     graph, search_pos = ch.graph_for(reinstated)
-    t_chain = ch.chain_of[core_t]
-    contracted = (t_chain >= 0) & ~np.isin(t_chain, reinstated)
-    safe = np.where(contracted, t_chain, 0)
-    col_a, col_b = core_t.copy(), core_t.copy()
-    if contracted.any():
-        col_a[contracted] = ch.anchor_a[safe[contracted]]
-        col_b[contracted] = ch.anchor_b[safe[contracted]]
-    cols, inv = np.unique(np.concatenate([col_a, col_b]), return_inverse=True)
-    inv_a, inv_b = inv[: len(core_t)], inv[len(core_t) :]
+    ends = _paths.chain_ends(ch, core_t, reinstated)
     ok = np.isfinite(cost)
     ns = graph.n
     ext = make_csr(
@@ -365,16 +357,8 @@ def _search(
         ns + n_points,
     )
     sources = ns + np.arange(n_points, dtype=np.int64)
-    found, along = run(ext, sources, search_pos[cols], want_length=want_length, **opts)
-    add_a = np.where(contracted[:, None], ch.from_a[core_t], 0.0)
-    add_b = np.where(contracted[:, None], ch.from_b[core_t], 0.0)
-    via_a = found[:, inv_a] + add_a[:, 0]
-    via_b = found[:, inv_b] + add_b[:, 0]
-    use_a = via_a <= via_b
-    best = np.where(use_a, via_a, via_b)
-    if along is None:
-        return best, None
-    return best, np.where(use_a, along[:, inv_a] + add_a[:, 1], along[:, inv_b] + add_b[:, 1])
+    found, along = run(ext, sources, search_pos[ends.cols], want_length=want_length, **opts)
+    return ends.combine(found, along)
 
 
 def point_costs(

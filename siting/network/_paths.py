@@ -616,6 +616,51 @@ def _core_costs(
     reinstated = np.unique(ch.chain_of[sources])
     reinstated = reinstated[reinstated >= 0]
     graph, search_pos = ch.graph_for(reinstated)
+    ends = chain_ends(ch, targets, reinstated)
+    cost, along = run(
+        graph, search_pos[sources], search_pos[ends.cols], want_length=want_length, **opts
+    )
+    return ends.combine(cost, along)
+
+
+@dataclass(frozen=True)
+class ChainEnds:
+    """Targets seen through the contracted chains they lie on.
+
+    A target inside a chain that the search graph keeps contracted is reached
+    through either end of its chain (anchors ``a`` and ``b``); ``cols`` are the
+    distinct search columns (the targets themselves or those anchors), ``inv_a``
+    / ``inv_b`` index them per target.
+    """
+
+    ch: Chains
+    targets: np.ndarray
+    contracted: np.ndarray
+    cols: np.ndarray
+    inv_a: np.ndarray
+    inv_b: np.ndarray
+
+    def combine(
+        self, cost: np.ndarray, along: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per target, the cheaper way in: via anchor ``a`` or ``b`` plus the chain leg."""
+        contracted, targets = self.contracted[:, None], self.targets
+        add_a = np.where(contracted, self.ch.from_a[targets], 0.0)
+        add_b = np.where(contracted, self.ch.from_b[targets], 0.0)
+        via_a = cost[:, self.inv_a] + add_a[:, 0]
+        via_b = cost[:, self.inv_b] + add_b[:, 0]
+        use_a = via_a <= via_b
+        best = np.where(use_a, via_a, via_b)
+        if along is None:
+            return best, None
+        length = np.where(
+            use_a, along[:, self.inv_a] + add_a[:, 1], along[:, self.inv_b] + add_b[:, 1]
+        )
+        return best, length
+
+
+def chain_ends(ch: Chains, targets: np.ndarray, reinstated: np.ndarray) -> ChainEnds:
+    """The search columns for ``targets`` (core positions) with chains ``reinstated`` expanded."""
     t_chain = ch.chain_of[targets]
     contracted = (t_chain >= 0) & ~np.isin(t_chain, reinstated)
     safe = np.where(contracted, t_chain, 0)
@@ -624,17 +669,7 @@ def _core_costs(
         col_a[contracted] = ch.anchor_a[safe[contracted]]
         col_b[contracted] = ch.anchor_b[safe[contracted]]
     cols, inv = np.unique(np.concatenate([col_a, col_b]), return_inverse=True)
-    inv_a, inv_b = inv[: len(targets)], inv[len(targets) :]
-    cost, along = run(graph, search_pos[sources], search_pos[cols], want_length=want_length, **opts)
-    add_a = np.where(contracted[:, None], ch.from_a[targets], 0.0)
-    add_b = np.where(contracted[:, None], ch.from_b[targets], 0.0)
-    via_a = cost[:, inv_a] + add_a[:, 0]
-    via_b = cost[:, inv_b] + add_b[:, 0]
-    use_a = via_a <= via_b
-    best = np.where(use_a, via_a, via_b)
-    if along is None:
-        return best, None
-    return best, np.where(use_a, along[:, inv_a] + add_a[:, 1], along[:, inv_b] + add_b[:, 1])
+    return ChainEnds(ch, targets, contracted, cols, inv[: len(targets)], inv[len(targets) :])
 
 
 def predecessors(
