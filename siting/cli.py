@@ -603,6 +603,14 @@ def network_fetch(
         Path | None,
         typer.Option("--cache-dir", help="OSMnx download cache (default: ~/.cache/siting/osm)."),
     ] = None,
+    landuse: Annotated[
+        Path | None,
+        typer.Option(
+            "--landuse",
+            help="Also download the OSM land use of the member authorities (the areas the "
+            "siting.landuse rules read) and write it to this GeoPackage.",
+        ),
+    ] = None,
 ) -> None:
     """Download the OSM roads of a scenario's haul area and save them as GraphML; needs internet.
 
@@ -611,13 +619,18 @@ def network_fetch(
     transfer) destinations, e.g. the Veridis plant near Afula; buffered by --buffer-m.
     Offline it stops within seconds and says how to give a local extract instead.
     Point a scenario at the file with [costs] model = "network", network = "<file>".
+    With --landuse, the members' land (buffered by the largest land-use rule buffer) is
+    downloaded too; point the scenario at it with [candidates] landuse = "<file>".
 
     Example:
 
-      siting network fetch examples/mishor-hahof.toml --out networks/mishor-hahof.graphml
+      siting network fetch examples/mishor-hahof.toml --out networks/mishor-hahof.graphml \\
+          --landuse networks/mishor-hahof-landuse.gpkg
     """
     from siting import network
 
+    if landuse is not None and landuse.suffix.lower() != ".gpkg":
+        raise ScenarioError(f"--landuse {landuse}: give a GeoPackage file name (.gpkg)")
     loaded = _load(scenario)
     s = loaded.scenario
     area = network.haul_area(
@@ -638,6 +651,35 @@ def network_fetch(
         f"wrote {target}: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges"
     )
     typer.echo(f'use it with:  [costs] model = "network"  network = "{target}"')
+    if landuse is not None:
+        _fetch_landuse(s, landuse, cache_dir)
+
+
+def _fetch_landuse(s: Scenario, target: Path, cache_dir: Path | None) -> None:
+    """Download the members' OSM land-use areas and write them as a GeoPackage."""
+    from siting import network
+    from siting.landuse import LANDUSE_RULES, landuse_from_features, landuse_tag_keys
+
+    region = s.effective_region()
+    members = region.authorities[region.authorities["id"].isin(region.members["id"])]
+    reach = max(max(r.buffers_m.values(), default=0.0) for r in LANDUSE_RULES)
+    areas = network.areas_from_polygon(
+        members, landuse_tag_keys(), buffer_m=reach, cache_dir=cache_dir
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.stem + ".part.gpkg")  # GDAL wants the .gpkg suffix
+    try:
+        areas.to_file(tmp, driver="GPKG", layer="landuse")
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    kinds = landuse_from_features(areas)["kind"].value_counts().sort_index()
+    typer.echo(
+        f"wrote {target}: {len(areas):,} OSM areas ("
+        + ", ".join(f"{k} {n:,}" for k, n in kinds.items())
+        + ")"
+    )
+    typer.echo(f'use it with:  [candidates] landuse = "{target}"')
 
 
 # --------------------------------------------------------------------------- entry point

@@ -41,7 +41,7 @@ Ministry's policy that waste facilities not be built in open areas.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,11 +53,19 @@ import shapely
 from siting.errors import LayerError
 from siting.layers import METRIC_CRS, WGS84, Facility
 
-__all__ = ["LANDUSE_RULES", "LanduseRule", "landuse_summary", "read_landuse"]
+__all__ = [
+    "LANDUSE_RULES",
+    "LanduseRule",
+    "landuse_from_features",
+    "landuse_summary",
+    "landuse_tag_keys",
+    "read_landuse",
+]
 
 log = logging.getLogger(__name__)
 
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
+VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json")
 
 
 @dataclass(frozen=True)
@@ -199,18 +207,24 @@ def _is_osm(path: Path) -> bool:
     return any(path.name.lower().endswith(s) for s in OSM_SUFFIXES)
 
 
+def _is_vector(path: Path) -> bool:
+    return any(path.name.lower().endswith(s) for s in VECTOR_SUFFIXES)
+
+
 def read_landuse(
     path: str | Path,
     *,
     area: Any = None,
     rules: Iterable[LanduseRule] = LANDUSE_RULES,
 ) -> gpd.GeoDataFrame:
-    """Land-use exclusions from an OSM extract.
+    """Land-use exclusions from an OSM extract or a layer of OSM areas.
 
     Parameters
     ----------
     path : str or Path
-        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``.
+        An OSM extract (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``), or a
+        GeoPackage / GeoJSON of OSM areas with one column per tag key, as
+        ``siting network fetch --landuse`` writes (see :func:`landuse_from_features`).
     area : shapely geometry, optional
         EPSG:2039; keep only areas within the largest rule buffer of it.
     rules : iterable of LanduseRule
@@ -226,7 +240,8 @@ def read_landuse(
     Raises
     ------
     LayerError
-        Missing file or not an OSM extract.
+        Missing file, neither an OSM extract nor a vector layer, or a layer with no
+        tag column of any rule.
 
     Examples
     --------
@@ -234,41 +249,131 @@ def read_landuse(
     >>> lu["kind"].value_counts()["cemetery"]  # doctest: +SKIP
     102
     """
-    import osmium
-
     path = Path(path)
     if not path.is_file():
         raise LayerError("landuse", f"file not found: {path}")
+    if _is_vector(path):
+        try:
+            features = gpd.read_file(path)
+        except Exception as exc:  # pyogrio raises its own error types
+            raise LayerError("landuse", f"{path}: cannot be read ({exc})") from exc
+        return landuse_from_features(features, area=area, rules=rules, layer=str(path))
     if not _is_osm(path):
         raise LayerError(
-            "landuse", f"{path}: not an OSM extract (expected {', '.join(OSM_SUFFIXES)})"
+            "landuse",
+            f"{path}: not an OSM extract or a layer of OSM areas "
+            f"(expected {', '.join(OSM_SUFFIXES + VECTOR_SUFFIXES)})",
         )
+    import osmium
+
     rules = tuple(rules)
     keys = sorted({k for r in rules for k, _ in r.tags})
     wkb = osmium.geom.WKBFactory()
-    rows: list[dict[str, Any]] = []
-    geoms: list[Any] = []
     fp = (
         osmium.FileProcessor(str(path))
         .with_areas(osmium.filter.KeyFilter(*keys))
         .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA))
     )
     bad = 0
-    for obj in fp:
-        if not isinstance(obj, osmium.osm.Area):
-            continue
-        tags = {t.k: t.v for t in obj.tags}
-        for rule in rules:
-            tag = rule.match(tags)
-            if tag is None:
+
+    def areas() -> Iterator[tuple[dict[str, str], Any]]:
+        nonlocal bad
+        for obj in fp:
+            if not isinstance(obj, osmium.osm.Area):
+                continue
+            tags = {t.k: t.v for t in obj.tags}
+            if not any(rule.match(tags) for rule in rules):
                 continue
             try:
                 geom = shapely.from_wkb(bytes.fromhex(wkb.create_multipolygon(obj)))
             except (RuntimeError, shapely.errors.GEOSException):
                 bad += 1
-                break
-            geoms.append(geom)
+                continue
+            yield tags, geom
+
+    out = _exclusions(areas(), rules, crs=WGS84, area=area)
+    if bad:
+        log.warning("%s: %d land-use areas could not be assembled", path, bad)
+    log.info("%s: %d land-use areas (%s)", path, len(out), out["kind"].value_counts().to_dict())
+    return out
+
+
+def landuse_from_features(
+    features: gpd.GeoDataFrame,
+    *,
+    area: Any = None,
+    rules: Iterable[LanduseRule] = LANDUSE_RULES,
+    layer: str = "landuse",
+) -> gpd.GeoDataFrame:
+    """Land-use exclusions from a GeoDataFrame of OSM features (one column per tag key).
+
+    The shape ``osmnx.features_from_polygon`` returns and ``siting network fetch
+    --landuse`` writes: polygonal rows are matched against ``rules`` like the areas
+    of an extract (points and lines are not land and are skipped); empty cells are
+    absent tags.
+
+    Parameters
+    ----------
+    features : GeoDataFrame
+        With a CRS; columns named by OSM tag keys (``landuse``, ``amenity``…) and
+        optionally ``name``.
+    area, rules
+        As :func:`read_landuse`.
+    layer : str
+        Name used in error messages (the file).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> f = gpd.GeoDataFrame({"landuse": ["cemetery", None], "leisure": [None, "park"]},
+    ...                      geometry=[box(0, 0, 100, 100), box(200, 0, 300, 100)],
+    ...                      crs=METRIC_CRS)
+    >>> landuse_from_features(f)["reason"].tolist()
+    ['on a cemetery (OSM landuse=cemetery)', 'on a park (OSM leisure=park)']
+    """
+    rules = tuple(rules)
+    if features.crs is None:
+        raise LayerError(layer, "no CRS: set one with `.set_crs(...)`")
+    keys = sorted({k for r in rules for k, _ in r.tags} & set(features.columns))
+    if len(features) and not keys:
+        wanted = ", ".join(sorted({k for r in rules for k, _ in r.tags}))
+        raise LayerError(
+            layer, f"no OSM tag column of any land-use rule (expected one of {wanted})"
+        )
+    polygonal = features.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    columns = [*keys, *(["name"] if "name" in features.columns else [])]
+    table = features[columns].astype(object).where(features[columns].notna(), None)
+
+    def areas() -> Iterator[tuple[dict[str, str], Any]]:
+        for row, geom, ok in zip(
+            table.itertuples(index=False), features.geometry, polygonal, strict=True
+        ):
+            if ok:
+                yield (
+                    {k: str(v) for k, v in zip(columns, row, strict=True) if v not in (None, "")},
+                    geom,
+                )
+
+    return _exclusions(areas(), rules, crs=features.crs, area=area)
+
+
+def _exclusions(
+    areas: Iterable[tuple[Mapping[str, str], Any]],
+    rules: tuple[LanduseRule, ...],
+    *,
+    crs: Any,
+    area: Any,
+) -> gpd.GeoDataFrame:
+    """The exclusions layer of ``(tags, geometry)`` pairs: the first matching rule applies."""
+    rows: list[dict[str, Any]] = []
+    geoms: list[Any] = []
+    for tags, geom in areas:
+        for rule in rules:
+            tag = rule.match(tags)
+            if tag is None:
+                continue
             buffers = {f"buffer_m_{f.value}": float(rule.buffers_m.get(f, 0.0)) for f in Facility}
+            geoms.append(geom)
             rows.append(
                 {
                     "kind": rule.name,
@@ -281,18 +386,20 @@ def read_landuse(
                 }
             )
             break
-    if bad:
-        log.warning("%s: %d land-use areas could not be assembled", path, bad)
     if not rows:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in LANDUSE_COLUMNS[:-1]})
         return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=METRIC_CRS))
-    out = gpd.GeoDataFrame(rows, geometry=geoms, crs=WGS84).to_crs(METRIC_CRS)
+    out = gpd.GeoDataFrame(rows, geometry=geoms, crs=crs).to_crs(METRIC_CRS)
     out = out[out.geometry.is_valid | out.geometry.make_valid().is_valid]
     if area is not None:
         reach = float(out["buffer_m"].max())
         out = out[out.intersects(area.buffer(reach))]
-    log.info("%s: %d land-use areas (%s)", path, len(out), out["kind"].value_counts().to_dict())
     return gpd.GeoDataFrame(out[list(LANDUSE_COLUMNS)].reset_index(drop=True), crs=METRIC_CRS)
+
+
+def landuse_tag_keys(rules: Iterable[LanduseRule] = LANDUSE_RULES) -> list[str]:
+    """The OSM tag keys ``rules`` read (what a download must ask for)."""
+    return sorted({k for r in rules for k, _ in r.tags})
 
 
 def landuse_summary(landuse: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -66,10 +66,14 @@ def test_rules_match_their_documented_tags_in_order():
 def test_reader_refuses_what_is_not_an_osm_extract(tmp_path: Path):
     with pytest.raises(LayerError, match="file not found"):
         read_landuse(tmp_path / "none.osm.pbf")
-    bad = tmp_path / "plots.gpkg"
+    bad = tmp_path / "plots.shp"
     bad.write_bytes(b"x")
-    with pytest.raises(LayerError, match="not an OSM extract"):
+    with pytest.raises(LayerError, match="not an OSM extract or a layer of OSM areas"):
         read_landuse(bad)
+    broken = tmp_path / "plots.gpkg"  # a layer of OSM areas by its name, but not readable
+    broken.write_bytes(b"x")
+    with pytest.raises(LayerError, match=r"(?s)plots\.gpkg: cannot be read"):
+        read_landuse(broken)
 
 
 def test_jerusalem_areas_per_rule(landuse: gpd.GeoDataFrame):

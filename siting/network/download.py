@@ -11,14 +11,15 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -35,6 +36,7 @@ __all__ = [
     "HAUL_AREA_BUFFER_M",
     "OVERPASS_CHECK_TIMEOUT_S",
     "DownloadError",
+    "areas_from_polygon",
     "default_cache_dir",
     "graph_from_place",
     "graph_from_polygon",
@@ -42,6 +44,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Buffer (m) around the convex hull of every place a run routes to, for
 #: ``siting network fetch``.  Assumption (no source in DOMAIN.md): 5 km keeps the
@@ -142,10 +146,17 @@ def _bbox_text(area: BaseGeometry) -> str:
     )
 
 
-def _advice(bbox: str) -> str:
+#: The scenario lines that use a local extract instead of a download, per download.
+_LOCAL_EXTRACT = {
+    "road network": '[costs] model = "network", network = "<file>.osm.pbf"',
+    "land use": '[candidates] landuse = "<file>.osm.pbf"',
+}
+
+
+def _advice(bbox: str, what: str = "road network") -> str:
     return (
-        'without internet, give a local extract instead: [costs] model = "network", '
-        'network = "<file>.osm.pbf" (e.g. Geofabrik\'s israel-and-palestine-latest.osm.pbf, '
+        f"without internet, give a local extract instead: {_LOCAL_EXTRACT[what]} "
+        "(e.g. Geofabrik's israel-and-palestine-latest.osm.pbf, "
         f"clipped with `osmium extract -b {bbox}`)"
     )
 
@@ -219,7 +230,20 @@ def _overpass_graph(area: BaseGeometry, way_filter: str) -> nx.MultiDiGraph:
 
 
 def _download(area: BaseGeometry, highways: str, cache: Path) -> nx.MultiDiGraph:
-    """Overpass download behind a fast reachability check, with one-line errors.
+    """The road network's Overpass download (see :func:`_overpass_call`)."""
+    return _overpass_call(
+        area,
+        cache,
+        lambda: _overpass_graph(area, f'["highway"~"^({highways})$"]'),
+        what="road network",
+        empty="the server sent no usable roads",
+    )
+
+
+def _overpass_call(
+    area: BaseGeometry, cache: Path, fetch: Callable[[], T], *, what: str, empty: str
+) -> T:
+    """An Overpass download behind a fast reachability check, with one-line errors.
 
     When the server cannot be reached within :data:`OVERPASS_CHECK_TIMEOUT_S`,
     OSMnx still runs but without its rate-limit pause (which waits 60 s when
@@ -243,19 +267,95 @@ def _download(area: BaseGeometry, highways: str, cache: Path) -> nx.MultiDiGraph
         try:
             if unreachable:
                 ox.settings.overpass_rate_limit = False
-            return _overpass_graph(area, f'["highway"~"^({highways})$"]')
+            return fetch()
         except (OSError, requests.RequestException, ValueError) as exc:
             if unreachable and isinstance(exc, OSError | requests.RequestException):
                 first = unreachable
             elif isinstance(exc, ox._errors.InsufficientResponseError):
-                first = f"the server sent no usable roads ({_reason(exc)})"
+                first = f"{empty} ({_reason(exc)})"
             else:
                 first = _reason(exc)
             raise DownloadError(
-                f"road network download failed: {first}; {tried}; {_advice(bbox)}"
+                f"{what} download failed: {first}; {tried}; {_advice(bbox, what)}"
             ) from exc
         finally:
             ox.settings.overpass_rate_limit = rate_limit
+
+
+def _area_wgs84(
+    polygon: BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries, buffer_m: float, crs: Any
+) -> BaseGeometry:
+    """``polygon`` (all features merged), buffered by ``buffer_m`` metres, in WGS84."""
+    if isinstance(polygon, gpd.GeoDataFrame | gpd.GeoSeries):
+        if polygon.crs is None:
+            raise LayerError("polygon", "no CRS: set one with `.set_crs(...)`")
+        geom = gpd.GeoSeries([polygon.union_all()], crs=polygon.crs)
+    else:
+        geom = gpd.GeoSeries([polygon], crs=crs or "EPSG:4326")
+    return geom.to_crs(METRIC_CRS).buffer(buffer_m).to_crs("EPSG:4326").iloc[0]
+
+
+def areas_from_polygon(
+    polygon: BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries,
+    keys: Sequence[str],
+    *,
+    buffer_m: float = 0.0,
+    crs: Any = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Download the OSM areas carrying any of the tag ``keys`` inside a polygon (OSMnx).
+
+    What ``siting network fetch --landuse`` saves for
+    :func:`siting.landuse.read_landuse`: ``osmnx.features_from_polygon`` with
+    ``{key: True}`` for each key, polygonal features only (land, not points or
+    lines), one column per key that occurs plus ``name``, ``osm_type`` and
+    ``osm_id``.  Cached like :func:`graph_from_polygon`; one-line
+    :class:`DownloadError` offline.
+
+    Parameters
+    ----------
+    polygon : shapely geometry, GeoDataFrame or GeoSeries
+        The area (all features are merged).
+    keys : sequence of str
+        OSM tag keys, e.g. :func:`siting.landuse.landuse_tag_keys`.
+    buffer_m, crs, cache_dir
+        As :func:`graph_from_polygon`.
+
+    Returns
+    -------
+    GeoDataFrame (WGS84)
+    """
+    if not keys:
+        raise LayerError("land use download", "no OSM tag keys to ask for")
+    area = _area_wgs84(polygon, buffer_m, crs)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+
+    def fetch() -> gpd.GeoDataFrame:
+        import osmnx as ox
+
+        return ox.features_from_polygon(area, dict.fromkeys(keys, True))
+
+    found = _overpass_call(area, cache, fetch, what="land use", empty="the server sent no areas")
+    return _polygonal_areas(found, keys)
+
+
+def _polygonal_areas(found: gpd.GeoDataFrame, keys: Sequence[str]) -> gpd.GeoDataFrame:
+    """OSMnx features → polygon rows with the asked-for tag columns, ``osm_type``, ``osm_id``."""
+    keep = found[found.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if isinstance(keep.index, pd.MultiIndex):
+        kind = keep.index.get_level_values(0).astype(str)
+        ident = keep.index.get_level_values(-1).astype("int64")
+    else:
+        kind = pd.Index(["" for _ in range(len(keep))])
+        ident = pd.Index(range(len(keep)), dtype="int64")
+    columns = [c for c in (*keys, "name") if c in keep.columns]
+    out = pd.DataFrame(
+        {c: keep[c].astype(object).where(keep[c].notna(), None).to_numpy() for c in columns}
+    )
+    out.insert(0, "osm_id", ident.to_numpy())
+    out.insert(0, "osm_type", kind.to_numpy())
+    return gpd.GeoDataFrame(out, geometry=keep.geometry.to_numpy(), crs=found.crs or "EPSG:4326")
 
 
 def graph_from_polygon(
@@ -305,13 +405,7 @@ def graph_from_polygon(
         local extract instead.
     """
     prof = _resolve_profile(profile)
-    if isinstance(polygon, gpd.GeoDataFrame | gpd.GeoSeries):
-        if polygon.crs is None:
-            raise LayerError("polygon", "no CRS: set one with `.set_crs(...)`")
-        geom = gpd.GeoSeries([polygon.union_all()], crs=polygon.crs)
-    else:
-        geom = gpd.GeoSeries([polygon], crs=crs or "EPSG:4326")
-    area = geom.to_crs(METRIC_CRS).buffer(buffer_m).to_crs("EPSG:4326").iloc[0]
+    area = _area_wgs84(polygon, buffer_m, crs)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     highways = "|".join(sorted(prof.routable_highways))
