@@ -188,3 +188,21 @@ def test_map_draws_routes_and_isochrones(case):
     assert ws.geometry.iloc[0].buffer(1.0).contains(points(near["locality_id"])).all()
     if len(far):  # and leaves out the nodes well beyond it (their roads lie outside)
         assert not ws.geometry.iloc[0].buffer(-150.0).contains(points(far["locality_id"])).any()
+
+
+def test_route_lines_run_from_the_locality_to_the_site(case):
+    """A drawn route starts at the locality's point and ends at the site's (the points the
+    matrix measures from), not at the road nodes they snap to."""
+    from siting.costs import metric_points
+
+    _, out, _, loc = case
+    assign = gpd.read_file(out / "result.gpkg", layer="assignments").to_crs(2039)
+    cand = gpd.read_file(out / "result.gpkg", layer="candidates_waste_station")
+    ws = assign[assign["facility"] == "waste_station"]
+    loc_xy = dict(zip(loc["id"].astype(str), metric_points(loc, "localities"), strict=True))
+    site_xy = dict(zip(cand["site_id"], metric_points(cand, "sites"), strict=True))
+    assert len(ws) == len(loc)
+    for row in ws.itertuples():
+        first, last = row.geometry.coords[0], row.geometry.coords[-1]
+        assert np.hypot(*(np.array(first) - loc_xy[str(row.locality_id)])) < 1.0
+        assert np.hypot(*(np.array(last) - site_xy[row.site_id])) < 1.0

@@ -347,12 +347,21 @@ def _network_layers(
             zip(res.assignment["locality_id"], res.assignment["site_id"].astype(str), strict=True)
         )
         sites = cand[ids.isin(res.chosen)].assign(id=lambda d: d["id"].astype(str))
-        r = model.routes(loc, sites, pairs)
-        route_frames.append(
-            r.rename(columns={"origin_id": "locality_id", "destination_id": "site_id"}).assign(
-                facility=fac.value
-            )
+        r = model.routes(loc, sites, pairs).rename(
+            columns={
+                "origin_id": "locality_id",
+                "destination_id": "site_id",
+                "minutes": "path_minutes",
+                "km": "path_km",
+            }
         )
+        # the plan's figures (the matrix: partial edges and access legs included) beside
+        # the drawn path's node-to-node figures
+        plan = res.assignment.assign(site_id=res.assignment["site_id"].astype(str))
+        r = r.merge(
+            plan[["locality_id", "site_id", "minutes", "km"]], on=["locality_id", "site_id"]
+        )
+        route_frames.append(gpd.GeoDataFrame(r, crs=r.crs).assign(facility=fac.value))
         threshold = spec(fac).threshold_min(s)
         iso_frames.append(model.isochrones(sites, [threshold]).assign(facility=fac.value))
     if not route_frames:

@@ -407,9 +407,13 @@ class NetworkCostModel:
     ) -> gpd.GeoDataFrame:
         """Route lines for an assignment ``{origin id: destination id}``.
 
-        Lines run between the snapped nodes (with edge snapping, the nearer end
-        of each point's edge), so their minutes can differ from the matrix's by
-        the partial edges and the access legs.
+        Each line starts at the origin's point (its representative point, the one
+        the matrix uses), runs straight to its snapped node (with edge snapping,
+        the nearer end of the point's edge), along the road path between the
+        snapped nodes and straight on to the destination's point.  ``minutes``
+        and ``km`` are the road path's between the nodes, so they can differ
+        from the matrix's by the partial edges and the access legs; show the
+        matrix's figures where a plan's are meant (the pipeline does).
 
         Returns
         -------
@@ -430,6 +434,9 @@ class NetworkCostModel:
             raise LayerError("assignment", unknown)
         out = route_geometries(
             self.graph, [o_node[a] for a, _ in pairs], [d_node[b] for _, b in pairs]
+        )
+        out["geometry"] = _with_end_legs(
+            out, origins, destinations, pairs, origin_id=origin_id, destination_id=destination_id
         )
         out.insert(0, "origin_id", [a for a, _ in pairs])
         out.insert(1, "destination_id", [b for _, b in pairs])
@@ -456,3 +463,34 @@ class NetworkCostModel:
         ids = np.repeat(_ids(sites, site_id), len(minutes))
         out.insert(0, "site_id", ids)
         return out
+
+
+def _with_end_legs(
+    routes: gpd.GeoDataFrame,
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    pairs: Sequence[tuple[Any, Any]],
+    *,
+    origin_id: str,
+    destination_id: str,
+) -> list[Any]:
+    """Route lines extended from the origin's point and to the destination's point."""
+    import shapely
+
+    from siting.costs import metric_points
+
+    def points(gdf: gpd.GeoDataFrame, column: str, layer: str) -> dict[Any, Any]:
+        xy = metric_points(gdf, layer)
+        wgs = gpd.GeoSeries(shapely.points(xy), crs="EPSG:2039").to_crs("EPSG:4326")
+        return dict(zip(_ids(gdf, column), wgs, strict=True))
+
+    o_pt = points(origins, origin_id, "origins")
+    d_pt = points(destinations, destination_id, "destinations")
+    out: list[Any] = []
+    for (a, b), line in zip(pairs, routes.geometry, strict=True):
+        if line is None:  # unreachable: nothing to draw
+            out.append(None)
+            continue
+        coords = [o_pt[a].coords[0], *line.coords, d_pt[b].coords[0]]
+        out.append(shapely.LineString(coords))
+    return out
