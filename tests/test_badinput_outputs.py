@@ -375,6 +375,23 @@ def test_a_failed_write_removes_the_folders_it_made(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_ctrl_c_just_after_the_temporary_folder_is_made_leaves_nothing(tmp_path, monkeypatch):
+    """A Ctrl-C landing right after the mkdir of the temporary folder (before the call that
+    made it returns) still removes it: the interrupted-run test caught one left behind."""
+    real_mkdir = os.mkdir
+
+    def mkdir_then_interrupt(path, mode=0o777, *args, **kwargs):
+        real_mkdir(path, mode, *args, **kwargs)
+        if Path(path).name.startswith(".out.tmp-"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "mkdir", mkdir_then_interrupt)
+    target = tmp_path / "runs" / "out"
+    with pytest.raises(KeyboardInterrupt), so.atomic_dir(target):
+        pytest.fail("the block must not run")
+    assert list(tmp_path.iterdir()) == []  # neither the temporary folder nor runs/
+
+
 def _writer(args: tuple[str, int, int]) -> str:
     target, me, n = args
     errors = 0

@@ -17,7 +17,6 @@ import re
 import secrets
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -249,12 +248,18 @@ def atomic_dir(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     path = check_output_folder(target, force=force)
     made = _make_parents(path.parent)
     remove_stale(path.parent, path.name)
+    # The name is chosen before the folder is made, so a Ctrl-C landing just after the
+    # mkdir (inside tempfile.mkdtemp, before it returns, there is no name to clean up)
+    # still removes it.  A folder of that name carries this process's PID: it is this
+    # run's, or a stale one of a dead process that had the same PID.
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.parent))
-    except BaseException:
-        _remove_made(made)
-        raise
-    try:
+        while True:
+            try:
+                tmp.mkdir(mode=0o700)
+                break
+            except FileExistsError:
+                tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
         (tmp / MARKER).write_text(_marker_text([]), encoding="utf-8")
         tmp.chmod(0o755)  # mkdtemp makes it private; outputs are meant to be shared
         yield tmp
