@@ -159,3 +159,43 @@ def test_the_comparison_names_measures_with_units_in_both_languages(default_run,
         "he",
     )
     assert set(sites.iloc[:, 1]) == {"אותו מקום"}
+
+
+def test_match_sites_pairs_a_users_plots_with_the_nearest_cell(default_run):
+    """Surveyed plots keep their own ids; each chosen plot is paired with the grid cell
+    nearest to it (brute force over the grid run's cell centres), within 577 m."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from siting.layers import METRIC_CRS, validate_candidates
+
+    cells = default_run.candidates.set_index("id")
+    chosen = [*default_run.results[WS].chosen, *default_run.results[TL].chosen]
+    shift = np.array([150.0, -120.0])
+    centres = [np.array(cells.geometry.loc[s].centroid.coords[0]) + shift for s in chosen]
+    plots = gpd.GeoDataFrame(
+        {
+            "id": [f"P{i + 1}" for i in range(len(chosen))],
+            "name": [f"plot {i + 1}" for i in range(len(chosen))],
+            "area_m2": [40_000.0] * len(chosen),
+            "facilities": ["waste_station;truck_lot"] * len(chosen),
+        },
+        geometry=[Point(*c).buffer(100, cap_style="square") for c in centres],
+        crs=METRIC_CRS,
+    )
+    scen = dataclasses.replace(
+        _quick(siting.default_scenario(name="plots")), candidates=validate_candidates(plots)
+    )
+    users = siting.run(scen)
+    m = match_sites(users, default_run)
+    assert set(m["site_a"].dropna()) <= set(plots["id"])
+    grid = lattice_places(cells.geometry, search_origin(default_run.region), 1000.0)
+    ids = cells.index.to_numpy()
+    for row in m[m["chosen_a"].astype(bool)].itertuples():
+        here = np.array([row.x_itm, row.y_itm])
+        c = plots.set_index("id").geometry.loc[row.site_a].centroid
+        assert (row.x_itm, row.y_itm) == (round(c.x, 1), round(c.y, 1))  # a plot's centroid
+        d = np.hypot(*(grid - here).T)
+        assert row.site_b == ids[int(d.argmin())]
+        assert row.match == "nearest within 577 m"
+        assert row.distance_m == pytest.approx(d.min(), abs=0.1)
