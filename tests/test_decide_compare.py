@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 import siting
-from siting.candidates import search_origin
+from siting.candidates import cell_centre, search_origin
 from siting.decide.compare import compare_runs, match_sites
 from siting.layers import Facility
 from siting.present.compare import comparison_table, sites_table
+from siting.sources.embedded import default_region
 from tests.test_candidates import lattice_places
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,3 +200,43 @@ def test_match_sites_pairs_a_users_plots_with_the_nearest_cell(default_run):
         assert row.site_b == ids[int(d.argmin())]
         assert row.match == "nearest within 577 m"
         assert row.distance_m == pytest.approx(d.min(), abs=0.1)
+
+
+def test_a_sweep_names_each_place_with_one_id(tmp_path):
+    """Across a sweep whose memberships widen the search area (Hadera, Ma'ale Iron), every
+    chosen site in sweep.csv, robust.csv and sites.csv has one id per place and one place
+    per id, and a named alternative given by id is priced at that place everywhere."""
+    from siting.sweep import load_sweep, run_sweep
+
+    base = ROOT / "examples" / "mishor-hahof.toml"
+    path = tmp_path / "sweep.toml"
+    path.write_text(
+        f"""
+name = "ids"
+base = "{base}"
+[set]
+"sensitivity.enabled" = false
+"candidates.cell_m" = 2000
+[axes."region.members_add"]
+"10" = []
+"12" = [1020, 628]
+"15" = [1020, 628, 6000, 1327, 6500]
+[alternatives.waste_station]
+"north" = ["H2k-116-365"]
+""",
+        encoding="utf-8",
+    )
+    res = run_sweep(load_sweep(path), scheduler="synchronous")
+    pairs: set[tuple[str, str]] = set()
+    for frame in (res.table, res.robust):
+        for sites, places in zip(frame["plan_sites"], frame["plan_places"], strict=True):
+            if isinstance(sites, str) and sites:
+                pairs |= set(zip(sites.split(";"), places.split(";"), strict=True))
+    ids = {i for i, _ in pairs}
+    assert len(ids) == len(pairs) == len({p for _, p in pairs}) >= 5
+    # the alternative, at its cell's centre (the sweep's own place finder and cell_centre)
+    x, y = cell_centre("H2k-116-365", origin=search_origin(default_region()), cell_m=2000)
+    assert ("H2k-116-365", f"{round(x)} {round(y)}") in pairs
+    assert not res.shares["sites"].str.contains(";").any()  # one id per place
+    north = res.robust[res.robust["name"] == "north"].iloc[0]
+    assert north["n_infeasible"] == 0
