@@ -51,6 +51,7 @@ h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;margin-top:28px;border-bot
 table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
 th,td{border:1px solid #ddd;padding:3px 7px;text-align:end}
 th{background:#f3f3f3;font-weight:600}td.id,th.id{text-align:start}
+table.sites td{white-space:nowrap}.scroll{overflow-x:auto}
 .panes{display:flex;gap:12px;flex-wrap:wrap}.pane{flex:1 1 420px}
 .pane iframe{width:100%;height:520px;border:1px solid #ccc}
 """
@@ -154,7 +155,7 @@ def sites_table(
     return pd.DataFrame(out)
 
 
-def _html_table(frame: pd.DataFrame, fmt: Callable[[int, str, Any], str]) -> str:
+def _html_table(frame: pd.DataFrame, fmt: Callable[[int, str, Any], str], *, cls: str = "") -> str:
     head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
     rows = []
     for i, rec in enumerate(frame.itertuples(index=False)):
@@ -163,7 +164,8 @@ def _html_table(frame: pd.DataFrame, fmt: Callable[[int, str, Any], str]) -> str
             for c, v in zip(frame.columns, rec, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    attr = f' class="{cls}"' if cls else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def comparison_page(
@@ -189,6 +191,8 @@ def comparison_page(
         The pairing tolerance, stated above the sites table.
     """
     lang = Lang.parse(lang)
+    # columns with nothing in them (no site excluded) are left to sites.csv
+    sites = sites[[c for c in sites.columns if sites[c].notna().any() and (sites[c] != "").any()]]
     keys = table["key"].astype(str).str.split(".", n=1).str[1].tolist()
     shown = table.drop(columns="key")
 
@@ -220,6 +224,6 @@ def comparison_page(
         f"<p>siting {_e(__version__)} · {_e(t('cmp_files', lang))}</p>"
         f"{_html_table(shown, fmt_measure)}"
         f"<h2>{_e(t('cmp_sites', lang))}</h2><p>{_e(note)}</p>"
-        f"{_html_table(sites, fmt_site)}"
+        f'<div class="scroll">{_html_table(sites, fmt_site, cls="sites")}</div>'
         f'<div class="panes">{frames}</div></body></html>\n'
     )
