@@ -390,8 +390,23 @@ def compare(  # noqa: PLR0917 (typer maps parameters to options)
     a: Annotated[Path, typer.Argument(help="First scenario file (TOML), or 'default'.")],
     b: Annotated[Path, typer.Argument(help="Second scenario file (TOML), or 'default'.")],
     out: Annotated[
-        Path, typer.Option("--out", help="Output folder (gets A/, B/, comparison.csv/.html).")
+        Path,
+        typer.Option(
+            "--out",
+            help="Output folder: comparison.csv, comparison.html, sites.csv and one folder per "
+            "scenario, named after its `name` (A-<name>/ and B-<name>/ when both share a name).",
+        ),
     ] = Path("maps/compare"),
+    match_m: Annotated[
+        float | None,
+        typer.Option(
+            "--match-m",
+            min=0,
+            help="Pair sites with different ids (user plots, another cell size) when their "
+            "places are at most this far apart, metres (default: the larger cell's "
+            "circumradius, cell_m / √3: 577 m for 1 km cells).",
+        ),
+    ] = None,
     lang: Annotated[Lang | None, typer.Option("--lang", help=_LANG_HELP)] = None,
     self_contained: Annotated[
         bool | None, typer.Option("--self-contained/--cdn", help=_SELF_HELP)
@@ -399,19 +414,23 @@ def compare(  # noqa: PLR0917 (typer maps parameters to options)
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     force: Annotated[bool, typer.Option("--force", help=_FORCE_HELP)] = False,
 ) -> None:
-    """Run two scenarios and put their best sites, costs and coverage side by side.
+    """Run two scenarios and put their sites, costs and coverage side by side.
 
-    Writes each scenario's full outputs in its own folder, comparison.csv (one row
-    per facility and measure, a column per scenario) and comparison.html (the table
-    and both maps side by side).
+    Sites are paired by place: a grid cell's id is its place, so the same id is the
+    same place in both runs; other sites are paired with the nearest site within
+    --match-m. Writes each scenario's full outputs in a folder named after the
+    scenario, comparison.csv (one row per facility and measure, a column per
+    scenario), sites.csv (each chosen site and its counterpart in the other run) and
+    comparison.html (both tables and both maps side by side).
 
     Example:
 
       siting compare examples/mishor-hahof.toml examples/mishor-hahof-expansion.toml
     """
-    from siting.decide.compare import compare_runs
+    from siting.decide.compare import compare_runs, match_sites, scenario_names
     from siting.outputs import atomic_dir, check_output_folder, csv_text, safe_name
-    from siting.present.report import comparison_page
+    from siting.present.compare import comparison_page, comparison_table, sites_table
+    from siting.present.translate import translator
 
     # validate both, and the output folder, before any work starts
     check_output_folder(out, force=force)
@@ -420,16 +439,27 @@ def compare(  # noqa: PLR0917 (typer maps parameters to options)
     names = [safe_name(la.scenario.name, default="A"), safe_name(lb.scenario.name, default="B")]
     if names[0] == names[1]:
         names = [f"A-{names[0]}", f"B-{names[1]}"]
+    page_lang = lang or Lang.parse(la.lang)
     with atomic_dir(out, force=force) as tmp:
         ra, fa = _run_and_write(la, tmp / names[0], lang, self_contained, quiet)
         rb, fb = _run_and_write(lb, tmp / names[1], lang, self_contained, quiet)
         kinds = [f"{n}/{_map_kind(f)}" for n, f in zip(names, (fa, fb), strict=True)]
-        table = compare_runs(ra, rb)
+        table = comparison_table(compare_runs(ra, rb), page_lang)
+        matched = match_sites(ra, rb, tolerance_m=match_m)
+        tol = float(matched.attrs["tolerance_m"])
+        reasons = [translator(r, page_lang) for r in (ra, rb)]
+        sites = sites_table(matched, scenario_names(ra, rb), page_lang, reasons=reasons)
         (tmp / "comparison.csv").write_text(csv_text(table), encoding="utf-8", newline="\n")
-        page = comparison_page(table, names, lang=lang or Lang.parse(la.lang))
+        (tmp / "sites.csv").write_text(csv_text(sites), encoding="utf-8", newline="\n")
+        page = comparison_page(table, sites, names, lang=page_lang, tolerance_m=tol)
         (tmp / "comparison.html").write_text(page, encoding="utf-8", newline="\n")
-    typer.echo(table.to_string(index=False, float_format=_num))
-    typer.echo(f"wrote {out}/: comparison.csv, comparison.html, {names[0]}/, {names[1]}/")
+    typer.echo(table.drop(columns="key").to_string(index=False, float_format=_num))
+    typer.echo("")
+    typer.echo(f"chosen sites paired by place (different ids within {tol:g} m):")
+    typer.echo(sites.to_string(index=False, float_format=_num))
+    typer.echo(
+        f"wrote {out}/: comparison.csv, comparison.html, sites.csv, {names[0]}/, {names[1]}/"
+    )
     for line in kinds:
         typer.echo(line)
 

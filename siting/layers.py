@@ -494,8 +494,11 @@ class Region:
                 "authorities", f"field 'id': unknown authority id(s) {sorted(unknown)}"
             )
         auth = self.authorities.copy()
+        # the members before any joined: their land fixes the site-search lattice
+        # (siting.candidates.search_origin), so a joining authority does not move a cell
+        base = self.extra.get("base_members", tuple(sorted(set(self.members["id"].astype(int)))))
         auth["member"] = auth["member"] | auth["id"].astype(int).isin(ids)
-        return replace(self, authorities=auth)
+        return replace(self, authorities=auth, extra={**self.extra, "base_members": base})
 
     def member_localities(self) -> gpd.GeoDataFrame:
         """Localities of member authorities (the demand points)."""

@@ -427,11 +427,11 @@ def test_concurrent_writers_of_one_folder(tmp_path):
     ["=1+1", "+SUM(A1)", "-2+3", "@cmd", '=HYPERLINK("http://x")', "\t=1", "-cmd|' /C calc'!A0"],
 )
 def test_formula_text_cells_are_neutralised(text):
-    frame = pd.DataFrame({"site_id": [text, "H0001"], "score": [-1.5, 2.0], "n": [-3, 4]})
+    frame = pd.DataFrame({"site_id": [text, "H1k-219-709"], "score": [-1.5, 2.0], "n": [-3, 4]})
     out = pd.read_csv(pd.io.common.StringIO(so.csv_text(frame)), keep_default_na=False)
     assert out["site_id"].iloc[0] == "'" + text.strip("\t\r") or out["site_id"].iloc[0].startswith(
         "'"
     )
-    assert out["site_id"].iloc[1] == "H0001"
+    assert out["site_id"].iloc[1] == "H1k-219-709"
     assert out["score"].tolist() == [-1.5, 2.0]  # numbers stay numbers
     assert out["n"].tolist() == [-3, 4]

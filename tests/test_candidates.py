@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from scipy.spatial import cKDTree
 from shapely.geometry import Point, box
 
 from siting.candidates import (
@@ -14,10 +15,12 @@ from siting.candidates import (
     apply_constraints,
     attribute_land,
     built_up_radius_m,
+    cell_centre,
     hex_grid,
     hex_search,
     region_land,
     resolve_land,
+    search_origin,
 )
 from siting.errors import SitingError
 from siting.layers import METRIC_CRS, WGS84, Facility, Region
@@ -39,6 +42,77 @@ def test_hex_grid_geometry():
     assert len(g) == pytest.approx(2e8 / 866025, rel=0.1)
     with pytest.raises(ValueError, match="cell_m"):
         hex_grid(box(0, 0, 1, 1), 0)
+
+
+def lattice_places(geoms: gpd.GeoSeries, origin, cell_m: float) -> np.ndarray:
+    """Brute force, independent of siting's lattice code: the centre of the hexagon each
+    geometry lies in (the lattice centre nearest its centroid; a hexagon is its centre's
+    Voronoi cell, so a cell clipped to a border still finds its own centre)."""
+    ox, oy = origin
+    dx, dy = 1.5 * cell_m / np.sqrt(3.0), cell_m
+    cent = np.column_stack([geoms.centroid.x, geoms.centroid.y])
+    (x0, y0), (x1, y1) = cent.min(axis=0), cent.max(axis=0)
+    centres = [
+        (ox + k * dx, oy + (dy / 2 if k % 2 else 0.0) + j * dy)
+        for k in range(int((x0 - ox) // dx) - 2, int((x1 - ox) // dx) + 3)
+        for j in range(int((y0 - oy) // dy) - 2, int((y1 - oy) // dy) + 3)
+    ]
+    lattice = np.asarray(centres)
+    _, nearest = cKDTree(lattice).query(cent)
+    return lattice[nearest]
+
+
+def test_a_cells_id_is_its_place_whatever_else_changes():
+    """Hadera and Ma'ale Iron joining widen the search area west and east (counted ids
+    would all shift); other buffers and plot sizes exclude other cells.  Every cell of the
+    10-member search is in the wider one, at the same place with the same id."""
+    region = default_region()
+    wider = region.with_members([6500, 1327])
+    origin = search_origin(region)
+    assert search_origin(wider) == origin  # joining members does not move the lattice
+    kw = {"cell_m": 1000, "density_per_km2": 4000, "min_radius_m": 300}
+    a = hex_search(region, **kw, buffers_m=BUFFERS)
+    b = hex_search(
+        wider,
+        **kw,
+        buffers_m={Facility.WASTE_STATION: 600, Facility.TRUCK_LOT: 0},
+        min_area_m2={Facility.WASTE_STATION: 500_000},
+    )
+    assert len(b) > len(a) + 50
+    assert a["id"].is_unique
+    assert b["id"].is_unique
+    pa, pb = lattice_places(a.geometry, origin, 1000), lattice_places(b.geometry, origin, 1000)
+    ka, kb = (np.round(p).astype(int).tolist() for p in (pa, pb))
+    # counting cells would have named the same place differently
+    pos_b = {tuple(p): i for i, p in enumerate(kb)}
+    assert any(pos_b[tuple(p)] != i for i, p in enumerate(ka))
+    by_place_b = dict(zip(map(tuple, kb), b["id"], strict=True))
+    assert len(by_place_b) == len(b)  # one cell per place
+    # every cell of the smaller search: same place in the wider one, same id
+    assert [by_place_b.get(tuple(p)) for p in ka] == a["id"].tolist()
+    # the id says where: cell_centre gives the hexagon's centre, column and row ~ ITM
+    for frame, places in ((a, pa), (b, pb)):
+        back = np.array([cell_centre(i, origin=origin, cell_m=1000) for i in frame["id"]])
+        assert np.abs(back - places).max() < 1e-6
+        parts = frame["id"].str.extract(r"^H1k-(\d+)-(\d+)$").astype(int).to_numpy()
+        assert (np.abs(parts[:, 0] * 1000 * 1.5 / np.sqrt(3) - places[:, 0]) <= 867).all()
+        assert (np.abs(parts[:, 1] * 1000 - places[:, 1]) <= 1000).all()
+    assert (a["name"] == "cell " + a["id"].str.removeprefix("H1k-")).all()
+
+
+def test_cell_ids_of_other_grid_sizes_do_not_collide():
+    region = default_region()
+    kw = {"density_per_km2": 4000, "min_radius_m": 300, "buffers_m": BUFFERS}
+    coarse = hex_search(region, cell_m=1000, **kw)
+    fine = hex_search(region, cell_m=500, **kw)
+    assert fine["id"].is_unique
+    assert fine["id"].str.startswith("H500-").all()
+    assert not set(fine["id"]) & set(coarse["id"])
+    origin = search_origin(region)
+    assert cell_centre(fine["id"].iloc[0], origin=origin, cell_m=1000) is None
+    places = lattice_places(fine.geometry, origin, 500)
+    back = np.array([cell_centre(i, origin=origin, cell_m=500) for i in fine["id"]])
+    assert np.abs(back - places).max() < 1e-6
 
 
 def test_built_up_radius():

@@ -145,7 +145,6 @@ def test_manifest_rerun_reproduces_and_detects_differences(capsys, tmp_path):
 def test_compare_writes_both_runs_and_the_table(capsys, tmp_path):
     a = _scenario(tmp_path, SMALL)
     b = tmp_path / "b.toml"
-    b.write_text(SMALL.replace('"small"', '"bigger"') + "", encoding="utf-8")
     b.write_text(
         SMALL.replace('name = "small"', 'name = "bigger"').replace(
             'embedded = "mishor-hahof"', 'embedded = "mishor-hahof"\nmembers_add = [1020, 628]'
@@ -153,20 +152,75 @@ def test_compare_writes_both_runs_and_the_table(capsys, tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "cmp"
-    code, _stdout, err = _siting(capsys, "compare", str(a), str(b), "--out", str(out), "-q")
+    code, stdout, err = _siting(capsys, "compare", str(a), str(b), "--out", str(out), "-q")
     assert code == 0, err
+    # what --help promises is what is written: the tables and a folder per scenario name
+    written = {p.name for p in out.iterdir()} - {".siting-output.json"}
+    assert written == {"comparison.csv", "comparison.html", "sites.csv", "small", "bigger"}
     table = pd.read_csv(out / "comparison.csv")
-    members = table[table["metric"] == "member authorities"].iloc[0]
+    assert list(table.columns) == [
+        "Facility",
+        "Measure",
+        "small",
+        "bigger",
+        "Difference (bigger − small)",
+        "key",
+    ]
+    rows = table.set_index("key")
+    members = rows.loc["all.member authorities"]
+    assert members["Measure"] == "Member authorities"
     assert (int(members["small"]), int(members["bigger"])) == (10, 12)
-    assert members["difference"] == 2
+    assert members["Difference (bigger − small)"] == 2
+    assert rows.loc["waste_station.total_cost_ils_per_year", "Measure"] == (
+        "Total haul cost, ILS/yr"
+    )
+    assert "Total haul cost, ILS/yr" in stdout
+    sites = pd.read_csv(out / "sites.csv")
     for name in ("small", "bigger"):
         ranking = pd.read_csv(out / name / "ranking.csv")
         chosen = ranking[ranking["chosen"] & (ranking["facility"] == "waste_station")]
-        row = table[(table["facility"] == "waste_station") & (table["metric"] == "chosen sites")]
-        assert row.iloc[0][name] == ", ".join(chosen["site_id"])
+        assert rows.loc["waste_station.chosen sites", name] == ", ".join(chosen["site_id"])
+        ws = sites[sites["Facility"] == "Waste-sorting station"]
+        assert set(chosen["site_id"]) <= set(ws[f"Site in {name}"])
+    # the same search lattice: every chosen site is paired with the cell of its own id
+    assert (sites["Paired"] == "same place").all()
+    assert (sites["Site in small"] == sites["Site in bigger"]).all()
     page = (out / "comparison.html").read_text(encoding="utf-8")
     assert 'src="small/map.html"' in page
     assert 'src="bigger/map.html"' in page
+    assert "Chosen sites, paired by place" in page
+    assert "Total haul cost, ILS/yr" in page
+
+
+def test_compare_of_two_scenarios_with_one_name_writes_a_and_b_folders_in_hebrew(capsys, tmp_path):
+    quick = SMALL.replace("n_draws = 50", "enabled = false")
+    a = _scenario(tmp_path, quick)
+    out = tmp_path / "cmp"
+    code, _stdout, err = _siting(
+        capsys, "compare", str(a), str(a), "--out", str(out), "-q", "--lang", "he"
+    )
+    assert code == 0, err
+    written = {p.name for p in out.iterdir()} - {".siting-output.json"}
+    assert written == {"comparison.csv", "comparison.html", "sites.csv", "A-small", "B-small"}
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table.columns[:2]) == ["מתקן", "מדד"]
+    assert "עלות הובלה כוללת, ₪ לשנה" in set(table["מדד"])
+    sites = pd.read_csv(out / "sites.csv")
+    assert set(sites["התאמה"]) == {"אותו מקום"}
+    page = (out / "comparison.html").read_text(encoding="utf-8")
+    assert 'dir="rtl"' in page
+    assert 'src="A-small/map.html"' in page
+
+
+def test_compare_help_names_the_folders_it_writes(capsys):
+    code, out, _ = _siting(capsys, "compare", "--help")
+    assert code == 0
+    text = " ".join(out.split())
+    assert "A/, B/" not in text
+    assert "comparison.csv, comparison.html, sites.csv" in text
+    assert "A-<name>/ and B-<name>/" in text
+    assert "--match-m" in text
+    assert "paired by place" in text
 
 
 def test_errors_exit_1_without_traceback_and_usage_errors_exit_2(capsys, tmp_path):

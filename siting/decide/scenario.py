@@ -59,8 +59,9 @@ class Scenario:
         Neighbouring authority ids that join the cluster in this scenario
         (applied with :meth:`Region.with_members`).
     grid_origin_itm : (x, y), optional
-        A centre of the hexagonal site search's lattice (EPSG:2039); default the search
-        area's corner.  A sweep fixes it so a cell is the same place in every scenario.
+        A centre of the hexagonal site search's lattice (EPSG:2039); default the region's
+        own (:func:`siting.candidates.search_origin`, fixed by the members it was built
+        with), so a cell's id is the same place in every scenario of the region.
     weights : mapping Facility (or its value) → WeightSet or {criterion: weight}
         Criterion weights per facility; facilities not given use ``ScoringParams``.
     weight_ranges : mapping Facility (or its value) → {criterion: (low, high)}

@@ -347,6 +347,55 @@ LABELS: dict[str, tuple[str, str]] = {
     "sweep_share": ("Share of scenarios", "שיעור התרחישים"),
     "sweep_status": ("Status", "מצב"),
     "sweep_error": ("Error", "שגיאה"),
+    # siting compare: comparison.csv / .html and sites.csv
+    "cmp_title": ("{a} vs {b}", "{a} מול {b}"),
+    "cmp_facility": ("Facility", "מתקן"),
+    "cmp_measure": ("Measure", "מדד"),
+    "cmp_difference": ("Difference ({b} − {a})", "הפרש ({b} − {a})"),
+    "cmp_all": ("Cluster", "האשכול"),
+    "cmp_member_authorities": ("Member authorities", "רשויות חברות"),
+    "cmp_chosen_sites": ("Chosen sites (ids)", "אתרים שנבחרו (מזהים)"),
+    "cmp_objective": (
+        "Plan objective (unit in the next row)",
+        "ערך המטרה של התוכנית (היחידה בשורה הבאה)",
+    ),
+    "cmp_objective_unit": ("Unit of the plan objective", "יחידת ערך המטרה"),
+    "cmp_coverage_share": (
+        "Share of demand within the coverage threshold",
+        "שיעור הביקוש בטווח סף הכיסוי",
+    ),
+    "cmp_p_stays": (
+        "Share of weight draws in which the plan stays optimal",
+        "שיעור הגרלות המשקלות שבהן התוכנית נשארת מיטבית",
+    ),
+    "cmp_eligible_sites": ("Eligible sites", "אתרים כשירים"),
+    "cmp_sites": ("Chosen sites, paired by place", "האתרים שנבחרו, מותאמים לפי מקום"),
+    "cmp_sites_note": (
+        "A site id is its place on the region's grid, so the same id is the same place in both "
+        "runs; sites with other ids (user plots, another cell size) are paired with the nearest "
+        "site within {tol} m.",
+        "מזהה אתר הוא מקומו ברשת האזור, ולכן אותו מזהה הוא אותו מקום בשתי ההרצות; אתרים "
+        "במזהים אחרים (חלקות של המשתמש, גודל תא אחר) מותאמים לאתר הקרוב ביותר בטווח {tol} מ׳.",
+    ),
+    "cmp_match": ("Paired", "התאמה"),
+    "cmp_same_place": ("same place", "אותו מקום"),
+    "cmp_nearest": ("nearest within {tol} m", "הקרוב ביותר בטווח {tol} מ׳"),
+    "cmp_none": ("none within {tol} m", "אין אתר בטווח {tol} מ׳"),
+    "cmp_distance_m": ("Distance between the two, m", "מרחק ביניהם, מ׳"),
+    "cmp_x_itm": ("x (ITM), m", "x (רשת ישראל), מ׳"),
+    "cmp_y_itm": ("y (ITM), m", "y (רשת ישראל), מ׳"),
+    "cmp_site_in": ("Site in {name}", "אתר ב־{name}"),
+    "cmp_chosen_in": ("Chosen in {name}", "נבחר ב־{name}"),
+    "cmp_rank_in": ("Rank in {name}", "דירוג ב־{name}"),
+    "cmp_excluded_in": ("Excluded in {name}", "נפסל ב־{name}"),
+    "cmp_reason_in": ("Why excluded in {name}", "סיבת הפסילה ב־{name}"),
+    "cmp_files": (
+        "comparison.csv and sites.csv have the same tables; each run's own outputs are in its "
+        "folder.",
+        "הטבלאות נמצאות גם ב־comparison.csv וב־sites.csv; התוצרים של כל הרצה נמצאים בתיקייה שלה.",
+    ),
+    "cmp_report": ("report", "דוח"),
+    "cmp_map": ("map", "מפה"),
 }
 
 

@@ -26,7 +26,7 @@ from siting.present.translate import translate, translator
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
 
-__all__ = ["build_report", "comparison_page", "report_columns"]
+__all__ = ["build_report", "report_columns"]
 
 # columns shown in the ranking table when present, in this order
 TABLE_COLUMNS = (
@@ -225,54 +225,6 @@ def build_report(
         f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         + "\n".join(parts)
         + "\n</body>\n</html>\n"
-    )
-
-
-def comparison_page(table: pd.DataFrame, folders: Sequence[str], *, lang: Lang | str = "en") -> str:
-    """``comparison.html`` of ``siting compare``: the side-by-side table and both maps.
-
-    Parameters
-    ----------
-    table : DataFrame
-        :func:`siting.decide.sensitivity.compare_runs` (``facility``, ``metric``, one column per
-        scenario, ``difference``).
-    folders : two str
-        The scenarios' output folders beside the page (each holds ``map.html``).
-    lang : {"en", "he"}
-        Page direction (the table's measure names are the CSV's).
-    """
-    lang = Lang.parse(lang)
-    rtl = lang is Lang.HE
-    head = "".join(f'<th class="id">{_e(c)}</th>' for c in table.columns)
-    rows = []
-    for rec in table.itertuples(index=False):
-        cells = []
-        metric = str(rec[list(table.columns).index("metric")])
-        for col, v in zip(table.columns, rec, strict=True):
-            cls = ' class="id"' if col in ("facility", "metric") else ""
-            text = fmt_value(metric, v) if isinstance(v, int | float) else v
-            cells.append(f"<td{cls}>{_e('' if text is None else text)}</td>")
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    frames = "".join(
-        f'<div class="pane"><h2>{_e(name)}</h2><a href="{_e(name)}/report.html">report</a> · '
-        f'<a href="{_e(name)}/map.html">map</a>'
-        f'<iframe src="{_e(name)}/map.html" title="{_e(name)}"></iframe></div>'
-        for name in folders
-    )
-    css = (
-        _CSS
-        + ".panes{display:flex;gap:12px;flex-wrap:wrap}.pane{flex:1 1 420px}"
-        + ".pane iframe{width:100%;height:520px;border:1px solid #ccc}"
-        + "body{max-width:1400px}"
-    )
-    title = f"{folders[0]} vs {folders[1]}"
-    return (
-        f'<!DOCTYPE html>\n<html lang="{lang.value}" dir="{"rtl" if rtl else "ltr"}">\n'
-        f'<head><meta charset="utf-8"><title>{_e(title)}</title><style>{css}</style></head>\n'
-        f"<body><h1>{_e(title)}</h1>"
-        f"<p>siting {_e(__version__)} · comparison.csv has the same table.</p>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f'<div class="panes">{frames}</div></body></html>\n'
     )
 
 

@@ -20,7 +20,7 @@ A sweep file names a base scenario file and the scenario keys to vary::
     "waste_station.cost_ils_per_tkm" = 2.4
 
     [alternatives.waste_station]           # the committee's named plans (base scenario's ids)
-    "north" = ["H0123"]
+    "north" = ["H1k-224-730"]
 
 A key is a dotted path into the scenario file (``section.key``; ``weights.waste_station``
 takes a whole weights table).  Every derived scenario is validated by the same reader as a

@@ -30,6 +30,17 @@ A user's plot is not clipped (it is a surveyed plot): it belongs to the
 jurisdiction holding the largest share of it, and is excluded when that is not
 allowed land.
 
+Site ids
+--------
+A search cell's id is its place, not its position in a list: ``H<size>-<col>-<row>``
+(:func:`cell_id`), e.g. ``H1k-237-717``, the 1 km cell at column 237 and row 717 of the
+region's hexagonal lattice.  The lattice is fixed per region (:func:`search_origin`: the
+corner of the land of the members the region was built with), so the same place has the
+same id in every scenario of the region whatever joins, is excluded, buffered or
+chosen; the size in the id keeps a 500 m grid's cells (``H500-…``) apart from a 1 km
+grid's.  Column and row count from ITM (0, 0): on a 1 km grid the row is about the
+northing in km.  A user's candidate plots keep the ids of their file.
+
 Approximations without polygons
 -------------------------------
 A region whose authorities are points falls back to the localities: the search
@@ -52,12 +63,17 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
-from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
-from siting.errors import ScenarioError, SitingError
+from siting.candidates.grid import (
+    cell_centre,
+    cell_id,
+    cell_size_label,
+    hex_grid,
+    site_places,
+)
+from siting.errors import SitingError
 from siting.layers import METRIC_CRS, POLYGONAL, Facility, Region
-from siting.params import limit
 
 __all__ = [
     "LAND_COLUMNS",
@@ -66,12 +82,16 @@ __all__ = [
     "apply_constraints",
     "attribute_land",
     "built_up_radius_m",
+    "cell_centre",
+    "cell_id",
+    "cell_size_label",
     "exclusion_reasons",
     "hex_grid",
     "hex_search",
     "region_land",
     "resolve_land",
     "search_origin",
+    "site_places",
 ]
 
 #: A search cell with less than this share of its area on allowed land is not a candidate
@@ -88,73 +108,6 @@ LAND_COLUMNS = (
 )
 
 _NO_JURISDICTION_PREFIX = re.compile(r"^\s*no jurisdiction\s*-\s*", re.IGNORECASE)
-
-
-def hex_grid(
-    area: Polygon, cell_m: float, *, origin: tuple[float, float] | None = None
-) -> gpd.GeoDataFrame:
-    """Flat-topped hexagons with centre spacing ``cell_m`` whose centres lie in ``area``.
-
-    Parameters
-    ----------
-    area : shapely Polygon or MultiPolygon
-        In EPSG:2039 metres.
-    cell_m : float
-        Distance between neighbouring hexagon centres (flat-to-flat width), metres.
-    origin : (x, y), optional
-        A centre of the lattice (column 0, EPSG:2039).  By default the lattice starts at
-        ``area``'s lower-left corner; a fixed origin puts grids of different areas on one
-        lattice, so a cell of one is the same place in another (scenario sweeps whose
-        membership changes the search area).
-
-    Returns
-    -------
-    GeoDataFrame
-        ``cell`` (row-major index), hexagon geometry, EPSG:2039.
-
-    Examples
-    --------
-    >>> from shapely.geometry import box
-    >>> g = hex_grid(box(0, 0, 10_000, 10_000), 1000)
-    >>> len(g), round(float(g.area.iloc[0]))
-    (105, 866025)
-    """
-    if not (np.isfinite(cell_m) and cell_m > 0):
-        raise ValueError(f"cell_m must be a finite number > 0 (got {cell_m})")
-    r = cell_m / np.sqrt(3.0)  # circumradius of a hexagon with flat-to-flat width cell_m
-    dx, dy = 1.5 * r, cell_m
-    minx, miny, maxx, maxy = area.bounds
-    # the grid's size before anything is allocated: a tiny cell would eat all memory
-    estimate = (np.floor((maxx - minx) / dx) + 2) * (np.floor((maxy - miny) / dy) + 2)
-    cap = limit("SITING_MAX_CELLS")
-    if not estimate <= cap:
-        raise ScenarioError(
-            f"candidates.cell_m = {cell_m:g} m gives about {estimate:,.0f} hexagonal cells over "
-            f"the search area's {(maxx - minx) / 1000:,.1f} × {(maxy - miny) / 1000:,.1f} km "
-            f"extent, over the limit of {cap:,}; use a larger cell_m, or set SITING_MAX_CELLS "
-            "to raise the limit"
-        )
-    centres = []
-    if origin is None:
-        for i, x in enumerate(np.arange(minx, maxx + dx, dx)):
-            offset = dy / 2 if i % 2 else 0.0
-            for y in np.arange(miny + offset, maxy + dy, dy):
-                centres.append((x, y))
-    else:
-        ox, oy = float(origin[0]), float(origin[1])
-        for k in range(int(np.floor((minx - ox) / dx)), int(np.ceil((maxx - ox) / dx)) + 1):
-            offset = dy / 2 if k % 2 else 0.0
-            first = int(np.floor((miny - oy - offset) / dy))
-            last = int(np.ceil((maxy - oy - offset) / dy))
-            centres.extend((ox + k * dx, oy + offset + j * dy) for j in range(first, last + 1))
-    xy = np.asarray(centres)
-    pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC_CRS)
-    keep = pts.within(area).to_numpy()
-    xy = xy[keep]
-    angles = np.deg2rad(np.arange(0, 360, 60))
-    ring = np.column_stack([np.cos(angles), np.sin(angles)]) * r
-    hexes = [Polygon(ring + c) for c in xy]
-    return gpd.GeoDataFrame({"cell": np.arange(len(hexes))}, geometry=hexes, crs=METRIC_CRS)
 
 
 def built_up_radius_m(
@@ -471,23 +424,36 @@ def _polygonal(geom: Any) -> Any:
 # --------------------------------------------------------------------------- search
 
 
-def search_origin(
-    region: Region, *, allow_land_of: Iterable[int | str] | None = None
-) -> tuple[float, float] | None:
-    """The lattice origin :func:`hex_search` uses by default for ``region`` (EPSG:2039).
+def search_origin(region: Region) -> tuple[float, float]:
+    """The region's fixed lattice origin for :func:`hex_search` (EPSG:2039).
 
-    The lower-left corner of the convex hull of the land searched; ``None`` when the
-    region has no land polygons (the search then falls back to Voronoi cells).  Passing
-    it as ``origin`` to the search of a region with more members keeps every cell of the
-    smaller search at the same place.
+    The lower-left corner of the convex hull of the land of the region's *own* members:
+    those it was built with, before any joined (:meth:`Region.with_members` records them
+    in ``Region.extra["base_members"]``), without a neighbour's land opened by
+    ``allow_land_of``.  Without land polygons, the lower-left corner of those members'
+    localities (the Voronoi search).  Every scenario of a region — more or fewer members,
+    other exclusions, buffers, facilities — therefore searches one lattice, and a cell's
+    id (:func:`cell_id`) is the same place in all of them.
+
+    Examples
+    --------
+    >>> from siting.sources.embedded import default_region
+    >>> r = default_region()
+    >>> search_origin(r) == search_origin(r.with_members([1020, 628]))
+    True
     """
-    allow = tuple(region.extra.get("allow_land_of", ()) if allow_land_of is None else allow_land_of)
+    base = set(region.extra.get("base_members", ())) or set(region.members["id"].astype(int))
     land, _extent, _complete = region_land(region)
-    if land is None:
-        return None
-    ids = set(region.members["id"].astype(int)) | set(resolve_land(allow, land))
-    allowed = land[land["id"].astype(int).isin(ids)]
-    minx, miny, _, _ = unary_union(list(allowed.geometry)).convex_hull.bounds
+    if land is not None:
+        own = land[land["id"].astype(int).isin(base)]
+        if len(own):
+            minx, miny, _, _ = unary_union(list(own.geometry)).convex_hull.bounds
+            return float(minx), float(miny)
+    loc = region.localities.to_crs(METRIC_CRS)
+    own_loc = loc[loc["authority_id"].astype(int).isin(base)]
+    if not len(own_loc):
+        own_loc = loc
+    minx, miny, _, _ = unary_union(list(own_loc.geometry)).convex_hull.bounds
     return float(minx), float(miny)
 
 
@@ -522,14 +488,16 @@ def hex_search(
     allow_land_of : iterable of int or str, optional
         Neighbours whose land may host a facility (default: ``Region.extra["allow_land_of"]``).
     origin : (x, y), optional
-        A centre of the hexagonal lattice (:func:`hex_grid`); default the search area's
-        lower-left corner.
+        A centre of the hexagonal lattice (:func:`hex_grid`); default the region's own
+        (:func:`search_origin`), so a cell's id is the same place in every scenario of the
+        region.
 
     Returns
     -------
     GeoDataFrame (EPSG:2039)
-        One row per cell whose centre lies in the convex hull of the allowed land: ``id``,
-        ``name``, ``area_m2`` (clipped to allowed land), :data:`LAND_COLUMNS`,
+        One row per cell whose centre lies in the convex hull of the allowed land: ``id``
+        (:func:`cell_id`: ``H1k-237-717`` is the 1 km cell at lattice column 237, row 717),
+        ``name`` (``cell 237-717``), ``area_m2`` (clipped to allowed land), :data:`LAND_COLUMNS`,
         ``nearest_locality_id``, ``nearest_built_up_m``, ``facilities`` (types it may host,
         ``;``-separated) and per facility ``excluded_<type>`` / ``reason_<type>``.  Cells
         off allowed land stay, excluded with the land they lie on.
@@ -542,15 +510,13 @@ def hex_search(
         ids = member_ids | set(resolve_land(allow, land))
         allowed = land[land["id"].astype(int).isin(ids)]
         area = unary_union(list(allowed.geometry)).convex_hull
-        grid = hex_grid(area, cell_m, origin=origin)
-        out = grid.drop(columns="cell")
-        out.insert(0, "id", [f"H{i + 1:04d}" for i in range(len(out))])
-        out.insert(1, "name", [f"cell {i + 1}" for i in range(len(out))])
+        grid = hex_grid(area, cell_m, origin=origin or search_origin(region))
+        out = _with_names(grid)
         out["area_m2"] = out.area
         out["facilities"] = ";".join(f.value for f in Facility)
         out = attribute_land(out, region, allow_land_of=allow, clip=True)
     else:
-        out = _voronoi_search(region, cell_m)
+        out = _voronoi_search(region, cell_m, origin or search_origin(region))
     return apply_constraints(
         out,
         region,
@@ -564,7 +530,15 @@ def hex_search(
     )
 
 
-def _voronoi_search(region: Region, cell_m: float) -> gpd.GeoDataFrame:
+def _with_names(grid: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The grid's cells as candidates: ``id`` then ``name`` (``cell <col>-<row>``) first."""
+    out = grid.drop(columns=["cell", "col", "row", "id"])
+    out.insert(0, "id", grid["id"].to_numpy())
+    out.insert(1, "name", [f"cell {i.split('-', 1)[1]}" for i in grid["id"]])
+    return out
+
+
+def _voronoi_search(region: Region, cell_m: float, origin: tuple[float, float]) -> gpd.GeoDataFrame:
     """Cells over the member localities' convex hull, each at its nearest locality's authority."""
     member_ids = set(region.members["id"].astype(int))
     loc = region.localities.to_crs(METRIC_CRS)
@@ -572,14 +546,12 @@ def _voronoi_search(region: Region, cell_m: float) -> gpd.GeoDataFrame:
     loc_auth = loc["authority_id"].astype(int).to_numpy()
     member_pts = loc[np.isin(loc_auth, list(member_ids))]
     area = unary_union(list(member_pts.geometry)).convex_hull
-    grid = hex_grid(area, cell_m)
+    grid = hex_grid(area, cell_m, origin=origin)
     cxy = np.column_stack([grid.centroid.x, grid.centroid.y])
     _, nearest = cKDTree(loc_xy).query(cxy)
     cell_auth = loc_auth[nearest]
     keep = np.isin(cell_auth, list(member_ids))
-    out = grid[keep].reset_index(drop=True).drop(columns="cell")
-    out.insert(0, "id", [f"H{i + 1:04d}" for i in range(len(out))])
-    out.insert(1, "name", [f"cell {i + 1}" for i in range(len(out))])
+    out = _with_names(grid[keep].reset_index(drop=True))
     out["area_m2"] = out.area
     out["authority_id"] = cell_auth[keep].astype(int)
     names = region.authorities.set_index(region.authorities["id"].astype(int))
