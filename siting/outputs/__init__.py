@@ -62,6 +62,7 @@ from siting.outputs.folders import (
 from siting.params import sources_table
 from siting.present.headline import HEADLINE_KEYS
 from siting.present.i18n import Lang
+from siting.sources.catalogue import catalogue, cited_ids
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
@@ -217,6 +218,8 @@ def manifest(
         }
     from siting.present.maps import run_date
 
+    cat = catalogue()
+    ids = cited_ids(result)
     return _jsonable(
         {
             "scenario": s.name,
@@ -237,6 +240,14 @@ def manifest(
             "seed": s.seed,
             "inputs": inputs,
             "sources": list(result.region.sources),
+            # every source id the run cites, resolved (siting.sources.catalogue); ids the
+            # catalogue lacks, e.g. an id-like word in a user's exclusion layer, listed apart
+            "cited_sources": [cat[i].as_dict() for i in ids if i in cat],
+            **(
+                {"cited_sources_unknown": [i for i in ids if i not in cat]}
+                if any(i not in cat for i in ids)
+                else {}
+            ),
             "parameters": params,
             "weights": weights,
             "results": {
