@@ -72,7 +72,7 @@ tr.chosen td{background:#fff3d6;font-weight:600}
 table.sources td{vertical-align:top;text-align:start}table.sources cite{font-style:normal}
 .src-more{font-size:12px}
 .warn{color:#a50026;font-weight:600}
-figure{margin:12px 0}figure img{max-width:100%;border:1px solid #eee}
+figure{margin:12px 0}figure img{max-width:100%;box-sizing:border-box;border:1px solid #eee}
 figcaption{color:#555;font-size:13px}
 .map-link{display:inline-block;margin:8px 0;padding:6px 12px;background:#2166ac;color:#fff;
  border-radius:4px;text-decoration:none}
