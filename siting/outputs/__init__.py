@@ -11,13 +11,16 @@ file                          what
                               ranking has ``p_first``; ``tornado.png`` with sensitivity
 ``ranking.csv``               one row per candidate and facility
 ``sensitivity.csv``           the run's sensitivity table, when it has one
+``columns.csv``               file, column, unit and description of every column of those
+                              CSV files, in the run's language (:mod:`siting.outputs.columns`)
 ``solution.geojson``          the chosen sites (WGS84)
 ``result.gpkg``               every result layer at full resolution for QGIS (EPSG:2039):
                               ``candidates_<facility>``, ``localities``, ``chosen_sites``,
                               ``assignments``, ``authorities`` (polygons),
                               ``land`` (jurisdictions around), ``coverage``,
                               ``exclusions`` (when present)
-``manifest.json``             inputs with hashes, parameters, cost model, versions, outputs;
+``manifest.json``             inputs with hashes, parameters, cost model, the sources cited
+                              (``cited_sources``), versions, outputs;
                               byte-identical when the same inputs are run again
 ``timings.json``              when the run was made and how long it took (``created_utc``,
                               ``run_seconds``, per facility ``solve_seconds``): the only
@@ -51,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from siting.layers import METRIC_CRS, WGS84
+from siting.outputs.columns import LEGEND_FILE, legend
 from siting.outputs.folders import (
     MARKER,
     OutputFolderError,
@@ -562,10 +566,16 @@ def write_outputs(
             self_contained=self_contained,
         )
         put("map.html", text)
-        put("ranking.csv", csv_text(result.ranking))
+        tables = {"ranking.csv": result.ranking}
         sens = _sensitivity(result)
         if sens is not None:
-            put("sensitivity.csv", csv_text(sens))
+            tables["sensitivity.csv"] = sens
+        for name, table in tables.items():
+            put(name, csv_text(table))
+        # what every column of those files means, in the run's language (a column without
+        # a description is a warning here and a failure in tests/test_outputs_columns.py)
+        headers = {n: list(t.columns) for n, t in tables.items()}
+        put(LEGEND_FILE, csv_text(legend(headers, lang, strict=False)))
         _solution_layer(result).to_file(tmp / "solution.geojson", driver="GeoJSON")
         files["solution.geojson"] = tmp / "solution.geojson"
         _write_gpkg(
