@@ -139,7 +139,7 @@ def test_manifest_rerun_reproduces_and_detects_differences(capsys, tmp_path):
     assert code == EXIT_DIFFERS
     assert "ranking.csv              DIFFERS" in stdout
     assert "manifest.json            DIFFERS" in stdout  # it was edited
-    assert "2 of 11 outputs differ" in stdout
+    assert "2 of 12 outputs differ" in stdout
 
 
 def test_compare_writes_both_runs_and_the_table(capsys, tmp_path):
