@@ -70,6 +70,7 @@ td.id,th.id{text-align:start}td{overflow-wrap:anywhere}
 table.ranking td{white-space:nowrap}table.ranking th{font-size:12px;max-width:9em}
 tr.chosen td{background:#fff3d6;font-weight:600}
 table.sources td{vertical-align:top;text-align:start}table.sources cite{font-style:normal}
+table.sources td:first-child,table.sources td:last-child{white-space:nowrap}
 .src-more{font-size:12px}
 .warn{color:#a50026;font-weight:600}
 figure{margin:12px 0}figure img{max-width:100%;box-sizing:border-box;border:1px solid #eee}
@@ -165,7 +166,9 @@ def _source_title(entry: SourceEntry, lang: Lang) -> str:
         return _e(t("src_same_as", lang, id=entry.same_as)) + (
             f" ({_source_title(other, lang)})" if other is not None else ""
         )
-    tag = "" if _HEBREW.search(entry.title) else ' lang="en" dir="ltr"'
+    # English titles are marked as such; a title that mixes Hebrew and Latin takes its
+    # direction from its first letter
+    tag = ' dir="auto"' if _HEBREW.search(entry.title) else ' lang="en" dir="ltr"'
     title = f"<cite{tag}>{_e(entry.title)}</cite>"
     if not entry.url:
         return title
