@@ -179,6 +179,22 @@ def _source_title(entry: SourceEntry, lang: Lang) -> str:
     return f'<a class="src" href="{_e(entry.url)}">{title}</a>{more}'
 
 
+_ID_TOKEN = re.compile(
+    r"\bDOMAIN \d+(?:\.\d+|[a-z])?(?![\w.])|(?<![\w./#&;-])[SVTPRCM]\d{1,2}b?(?![\w/-]|:\d)"
+)
+
+
+def _anchor(source_id: str) -> str:
+    return "src-" + source_id.replace(" ", "-")
+
+
+def _link_ids(escaped: str, cited: set[str]) -> str:
+    """``escaped`` HTML text with each cited source id linked to its row of the sources table."""
+    return _ID_TOKEN.sub(
+        lambda m: f'<a href="#{_anchor(m[0])}">{m[0]}</a>' if m[0] in cited else m[0], escaped
+    )
+
+
 def _cited_sources(result: RunResult, lang: Lang) -> str:
     """Every source id the run cites, with its title, publisher, year and link."""
     cat = catalogue()
@@ -192,7 +208,7 @@ def _cited_sources(result: RunResult, lang: Lang) -> str:
         f'<th class="id">{_e(t("src_year", lang))}</th></tr>'
     )
     rows = "".join(
-        f'<tr id="src-{_e(e.id.replace(" ", "-"))}"><td class="id"><bdi>{_e(e.id)}</bdi></td>'
+        f'<tr id="{_e(_anchor(e.id))}"><td class="id"><bdi>{_e(e.id)}</bdi></td>'
         f"<td>{_source_title(e, lang)}</td><td><bdi>{_e(e.publisher)}</bdi></td>"
         f"<td>{_e(e.year)}</td></tr>"
         for e in found
@@ -288,8 +304,9 @@ def build_report(
     parts.append(f'<a class="map-link" href="{_e(map_href)}">{_e(t("open_map", lang))}</a>')
     parts.append(f"<h2>{_e(t('summary', lang))}</h2>{_summary(result, lang)}")
     tr = translator(result, lang)
+    cited = {i for i in cited_ids(result) if i in catalogue()}
     if result.notes:
-        notes = "".join(f'<li dir="auto">{_e(tr(n))}</li>' for n in result.notes)
+        notes = "".join(f'<li dir="auto">{_link_ids(_e(tr(n)), cited)}</li>' for n in result.notes)
         parts.append(f"<h3>{_e(t('notes', lang))}</h3><ul>{notes}</ul>")
     parts.append(f"<h2>{_e(t('ranking_top', lang, n=top_n))}</h2>")
     parts += [_ranking_table(result, fac, lang, top_n) for fac in result.results]
@@ -302,7 +319,9 @@ def build_report(
                 f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{b64}">'
                 f"<figcaption>{_e(caption)} ({_e(name)})</figcaption></figure>"
             )
-    sources = "".join(f'<li dir="auto">{_e(tr(x))}</li>' for x in result.region.sources)
+    sources = "".join(
+        f'<li dir="auto">{_link_ids(_e(tr(x)), cited)}</li>' for x in result.region.sources
+    )
     parts.append(f"<h2>{_e(t('sources', lang))}</h2><ul>{sources}</ul>")
     parts.append(_cited_sources(result, lang))
     if files:
