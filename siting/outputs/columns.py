@@ -57,7 +57,10 @@ UNITS: dict[str, tuple[str, str]] = {
     "id": ("id", "מזהה"),
     "bool": ("true/false", "אמת/שקר"),
     "rank": ("rank (1 = best)", "דירוג (1 = הטוב ביותר)"),
-    "points": ("points (0–100)", "נקודות (0–100)"),
+    "points": (
+        "score points (100 = every criterion at its top anchor)",
+        "נקודות ציון (100 = כל אמת מידה בעוגן העליון שלה)",
+    ),
     "objective": ("the objective's unit", "יחידת פונקציית המטרה"),
     "share": ("share (0–1)", "שיעור (0–1)"),
     "ils_yr": ("ILS/yr", "₪ לשנה"),
@@ -377,9 +380,10 @@ PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, str, str]], ...] = (
         re.compile(r"contrib_(?P<criterion>\w+)"),
         (
             "points",
-            "Points of the score that come from the criterion '{criterion}' (its weight × "
-            "its normalised value × 100).",
-            "נקודות הציון שמקורן באמת המידה '{criterion}' (המשקל שלה × ערכה המנורמל × 100).",
+            "Points of the score of the best plan containing the site that come from the "
+            "criterion '{criterion}' (100 × its weight × its normalised value in that plan).",
+            "נקודות הציון של התוכנית הטובה ביותר הכוללת את האתר שמקורן באמת המידה "
+            "'{criterion}' (100 × המשקל שלה × ערכה המנורמל בתוכנית זו).",
         ),
     ),
     (
