@@ -115,8 +115,10 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     ),
     "plan_gap_ils_per_year": (
         "ils_yr",
-        "The same gap as money: what the committee's weights value it at, where cost is weighted.",
-        "אותו פער בכסף: ערכו לפי משקלות הוועדה, כאשר לעלות יש משקל.",
+        "The same gap in money: score points × what a point is worth at the cost weight "
+        "(weighted objective with cost), or the cost gap itself (cost objective); else empty.",
+        "אותו פער בכסף: נקודות ציון × שווי נקודה לפי משקל העלות (מטרה משוקללת עם עלות), או "
+        "פער העלות עצמו (מטרת עלות); אחרת ריק.",
     ),
     "plan_sites": (
         "id",
