@@ -119,7 +119,7 @@ def test_manifest_rerun_reproduces_and_detects_differences(capsys, tmp_path):
     code, stdout, err = _siting(capsys, "run", "--manifest", str(out / "manifest.json"), "-q")
     assert code == 0, stdout + err
     # every output, manifest.json included (timings live in timings.json)
-    assert "all 11 outputs identical to the original run" in stdout
+    assert "all 12 outputs identical to the original run" in stdout  # columns.csv added
     assert "manifest.json            identical" in stdout
     for name in ("map.html", "manifest.json", ".siting-output.json"):
         assert (tmp_path / "first-rerun" / name).read_bytes() == (out / name).read_bytes()
@@ -139,7 +139,7 @@ def test_manifest_rerun_reproduces_and_detects_differences(capsys, tmp_path):
     assert code == EXIT_DIFFERS
     assert "ranking.csv              DIFFERS" in stdout
     assert "manifest.json            DIFFERS" in stdout  # it was edited
-    assert "2 of 11 outputs differ" in stdout
+    assert "2 of 12 outputs differ" in stdout
 
 
 def test_compare_writes_both_runs_and_the_table(capsys, tmp_path):

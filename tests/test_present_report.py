@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import html
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from siting.decide import default_scenario, run
 from siting.layers import Facility
 from siting.present import figures
 from siting.present.report import build_report, report_columns
+from siting.sources.catalogue import cited_ids, entries
 
 TITLES = {Facility.WASTE_STATION: "Waste-sorting station", Facility.TRUCK_LOT: "Truck parking lot"}
 
@@ -33,7 +35,19 @@ def test_report_is_self_contained_with_charts(result, pngs):
     assert "<script" not in page
     # no resource from elsewhere: images inline, links only to the files beside it
     assert not re.search(r'src="(?!data:image/png;base64,)', page)
-    assert re.findall(r'href="([^"]+)"', page) == ["map.html", "map.html", "ranking.csv"]
+    links = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
+    local = [h for h in links if not h.startswith(("http://", "https://", "#"))]
+    assert local == ["map.html", "map.html", "ranking.csv"]
+    # ids cited in the notes link to their row of the sources table
+    anchors = [h for h in links if h.startswith("#")]
+    assert "#src-T13" in anchors  # the status-quo destination note
+    rows = set(re.findall(r'<tr id="([^"]+)"', page))
+    assert {a[1:] for a in anchors} <= rows
+    # the rest are the links of the sources the run cites, and only those
+    cited = entries(cited_ids(result))
+    assert [h for h in links if h not in local and h not in anchors] == [
+        u for e in cited for u in (e.url, *e.other_urls) if u
+    ]
     embedded = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     assert len(embedded) == len(pngs)
     assert {base64.b64decode(b) for b in embedded} == set(pngs.values())

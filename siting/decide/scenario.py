@@ -163,8 +163,10 @@ class RunResult:
 
     @property
     def ranking(self) -> pd.DataFrame:
-        """All facilities' rankings in one table (the content of ``ranking.csv``)."""
-        return order_ranking([r.ranking for r in self.results.values()])
+        """All facilities' rankings in one table (the content of ``ranking.csv``), each row
+        with the cost model its figures come from and whether that model is approximate."""
+        out = order_ranking([r.ranking for r in self.results.values()])
+        return out.assign(cost_model=self.costs.model, approximate=bool(self.costs.approximate))
 
 
 def default_scenario(**overrides: Any) -> Scenario:

@@ -11,13 +11,16 @@ file                          what
                               ranking has ``p_first``; ``tornado.png`` with sensitivity
 ``ranking.csv``               one row per candidate and facility
 ``sensitivity.csv``           the run's sensitivity table, when it has one
+``columns.csv``               file, column, unit and description of every column of those
+                              CSV files, in the run's language (:mod:`siting.outputs.columns`)
 ``solution.geojson``          the chosen sites (WGS84)
 ``result.gpkg``               every result layer at full resolution for QGIS (EPSG:2039):
                               ``candidates_<facility>``, ``localities``, ``chosen_sites``,
                               ``assignments``, ``authorities`` (polygons),
                               ``land`` (jurisdictions around), ``coverage``,
                               ``exclusions`` (when present)
-``manifest.json``             inputs with hashes, parameters, cost model, versions, outputs;
+``manifest.json``             inputs with hashes, parameters, cost model, the sources cited
+                              (``cited_sources``), versions, outputs;
                               byte-identical when the same inputs are run again
 ``timings.json``              when the run was made and how long it took (``created_utc``,
                               ``run_seconds``, per facility ``solve_seconds``): the only
@@ -51,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from siting.layers import METRIC_CRS, WGS84
+from siting.outputs.columns import LEGEND_FILE, legend
 from siting.outputs.folders import (
     MARKER,
     OutputFolderError,
@@ -62,6 +66,7 @@ from siting.outputs.folders import (
 from siting.params import sources_table
 from siting.present.headline import HEADLINE_KEYS
 from siting.present.i18n import Lang
+from siting.sources.catalogue import catalogue, cited_ids
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
@@ -217,6 +222,8 @@ def manifest(
         }
     from siting.present.maps import run_date
 
+    cat = catalogue()
+    ids = cited_ids(result)
     return _jsonable(
         {
             "scenario": s.name,
@@ -237,6 +244,14 @@ def manifest(
             "seed": s.seed,
             "inputs": inputs,
             "sources": list(result.region.sources),
+            # every source id the run cites, resolved (siting.sources.catalogue); ids the
+            # catalogue lacks, e.g. an id-like word in a user's exclusion layer, listed apart
+            "cited_sources": [cat[i].as_dict() for i in ids if i in cat],
+            **(
+                {"cited_sources_unknown": [i for i in ids if i not in cat]}
+                if any(i not in cat for i in ids)
+                else {}
+            ),
             "parameters": params,
             "weights": weights,
             "results": {
@@ -551,10 +566,16 @@ def write_outputs(
             self_contained=self_contained,
         )
         put("map.html", text)
-        put("ranking.csv", csv_text(result.ranking))
+        tables = {"ranking.csv": result.ranking}
         sens = _sensitivity(result)
         if sens is not None:
-            put("sensitivity.csv", csv_text(sens))
+            tables["sensitivity.csv"] = sens
+        for name, table in tables.items():
+            put(name, csv_text(table))
+        # what every column of those files means, in the run's language (a column without
+        # a description is a warning here and a failure in tests/test_outputs_columns.py)
+        headers = {n: list(t.columns) for n, t in tables.items()}
+        put(LEGEND_FILE, csv_text(legend(headers, lang, strict=False)))
         _solution_layer(result).to_file(tmp / "solution.geojson", driver="GeoJSON")
         files["solution.geojson"] = tmp / "solution.geojson"
         _write_gpkg(

@@ -396,6 +396,27 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "cmp_report": ("report", "דוח"),
     "cmp_map": ("map", "מפה"),
+    # report: the score's make-up and the sources the run cites (siting.sources.catalogue)
+    "report_contributions": (
+        "How each score is made up (points per criterion)",
+        "ממה מורכב כל ציון (נקודות לכל אמת מידה)",
+    ),
+    "src_cited": ("Sources cited", "המקורות שצוטטו"),
+    "src_intro": (
+        "Each source id in this report, the map, the manifest and the CSV files refers to "
+        "one row here. 'DOMAIN' ids refer to the project's domain research: 'DOMAIN 8.n' "
+        "marks a figure no source could be found for, an assumption to set locally.",
+        "כל מזהה מקור בדוח, במפה, בקובץ המניפסט ובקובצי ה-CSV מפנה לשורה אחת כאן. מזהי "
+        "DOMAIN מפנים למחקר הרקע של הפרויקט: DOMAIN 8.n מסמן נתון שלא נמצא לו מקור, הנחה "
+        "שיש לקבוע במקום.",
+    ),
+    "src_id": ("Id", "מזהה"),
+    "src_title": ("Title (as published) and link", "כותר (כפי שפורסם) וקישור"),
+    "src_publisher": ("Publisher", "מפרסם"),
+    "src_year": ("Year", "שנה"),
+    "src_unsourced": ("No source found", "לא נמצא מקור"),
+    "src_section": ("Domain research, section", "מחקר הרקע, פרק"),
+    "src_same_as": ("the same as {id}", "זהה ל-{id}"),
 }
 
 
