@@ -112,3 +112,38 @@ def test_stopped_float_solves_bracket_the_optimum() -> None:
             assert sol.objective == pytest.approx(exact.objective, rel=1e-9)
         else:
             assert sol.gap > 0
+
+
+@pytest.mark.parametrize("kind", ["integer", "float"])
+def test_node_limited_solves_bracket_the_optimum(kind: str) -> None:
+    """A node limit stops the tree deterministically (a time limit depends on the
+    machine): the bound stays ≤ the optimum and the incumbent ≥ it, at every limit."""
+    from siting.locate._median import Block, solve_median
+
+    if kind == "integer":
+        cost, w, p = pmed_like(300, 300 * 300 // 50, 12), np.ones(300), 5
+    else:
+        cost, w = _float_pmed(140, 9)
+        p = 7
+    wcost = w[:, None] * cost
+    m = cost.shape[1]
+
+    def run(limit: int | None):
+        block = Block(wcost=wcost, p=p, fixed=np.zeros(0, dtype=np.int64), allowed=np.ones(m, bool))
+        return solve_median([block], node_limit=limit)
+
+    exact = run(None)
+    assert exact.proven
+    assert exact.objective == pytest.approx(locate.p_median(cost, w, p).objective, rel=1e-12)
+    stopped = 0
+    for limit in (1, 2, 4):
+        res = run(limit)
+        assert res.lower_bound <= exact.objective * (1 + 1e-9)
+        assert res.objective >= exact.objective * (1 - 1e-12)
+        again = float(wcost[:, res.sites[0]].min(axis=1).sum())
+        assert again == pytest.approx(res.objective, rel=1e-12)
+        if not res.proven:
+            stopped += 1
+            # a real bound from the tree, not "no bound yet"
+            assert res.lower_bound > exact.objective * 0.99
+    assert stopped >= 1  # the limit did stop at least one of these solves
