@@ -220,12 +220,6 @@ _LAND_FILL = {
     "no_jurisdiction": "#cfcfcf",
     "sea": "#deebf7",
 }
-_LAND_LABEL = {
-    "member": ("member authorities' land (searched)", "שטח הרשויות החברות (נבדק)"),
-    "other": ("other land (not searched)", "קרקע אחרת (לא נבדקה)"),
-    "sea": ("sea", "ים"),
-    "outside": ("outside Israeli jurisdiction", "מחוץ לשיפוט ישראלי"),
-}
 
 
 def _land_context(ax: Any, result: RunResult, auth: Any, lang: Lang) -> list[Any]:
@@ -235,7 +229,7 @@ def _land_context(ax: Any, result: RunResult, auth: Any, lang: Lang) -> list[Any
     auth[member].plot(ax=ax, color=_LAND_FILL["member"], linewidth=0, zorder=0)
     if (~member).any():
         auth[~member].plot(ax=ax, color=_LAND_FILL["neighbour"], linewidth=0, zorder=0)
-    handles = [Patch(color=_LAND_FILL["member"], label=_pick(_LAND_LABEL["member"], lang))]
+    handles = [Patch(color=_LAND_FILL["member"], label=t("fig_land_member", lang))]
     land = result.region.extra.get("jurisdictions")
     if land is not None and len(land):
         land = land.to_crs(METRIC_CRS)
@@ -245,21 +239,17 @@ def _land_context(ax: Any, result: RunResult, auth: Any, lang: Lang) -> list[Any
         ):
             part.plot(ax=ax, color=_LAND_FILL[str(kind)], linewidth=0, zorder=0)
             part.boundary.plot(ax=ax, color="#a0a0a0", linewidth=0.4, zorder=1)
-        handles.append(Patch(color=_LAND_FILL["other"], label=_pick(_LAND_LABEL["other"], lang)))
+        handles.append(Patch(color=_LAND_FILL["other"], label=t("fig_land_other", lang)))
         handles.append(
-            Patch(facecolor="white", edgecolor="#a0a0a0", label=_pick(_LAND_LABEL["outside"], lang))
+            Patch(facecolor="white", edgecolor="#a0a0a0", label=t("fig_land_outside", lang))
         )
         if (other["kind"] == "sea").any():
-            handles.append(Patch(color=_LAND_FILL["sea"], label=_pick(_LAND_LABEL["sea"], lang)))
+            handles.append(Patch(color=_LAND_FILL["sea"], label=t("fig_land_sea", lang)))
         xmin, ymin, xmax, ymax = auth.total_bounds
         pad = 1500.0
         ax.set_xlim(xmin - pad, xmax + pad)
         ax.set_ylim(ymin - pad, ymax + pad)
     return handles
-
-
-def _pick(texts: tuple[str, str], lang: Lang) -> str:
-    return texts[1] if lang is Lang.HE else texts[0]
 
 
 def _authority_names(ax: Any, auth: Any, lang: Lang) -> None:
