@@ -259,8 +259,9 @@ class _Controls(folium.MacroElement):
         rtl = lang is Lang.HE
         self.layers_pos = "topleft" if rtl else "topright"
         self.title_pos = "topright" if rtl else "topleft"
-        self.scale_pos = "bottomright" if rtl else "bottomleft"
-        self.legend_pos = "bottomleft" if rtl else "bottomright"
+        # the scale bar sits under the legend, in its corner: a legend opened on a phone
+        # grows upwards, never across the scale bar
+        self.legend_pos = self.scale_pos = "bottomleft" if rtl else "bottomright"
 
 
 _PAGE_TEMPLATE = Template(
@@ -293,7 +294,8 @@ _CSS = """
 .siting-w-out table{border-collapse:collapse}.siting-w-out caption{text-align:start;color:#555}
 .siting-w-out th{font-weight:normal;text-align:start;padding-inline-end:6px}
 .siting-no-leaflet b{display:block;color:#a50026;font-size:17px;margin-bottom:4px}
-.siting-card{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;max-width:360px}
+.siting-card{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;
+ max-width:min(360px,calc(100vw - 80px))}
 .siting-card b{display:block;font-size:14px}
 .siting-card .sub{color:#555;margin-bottom:3px}
 .siting-card table{border-collapse:collapse;margin-top:3px}
@@ -395,7 +397,8 @@ function sitingGeoJson(data) {
                                      {sticky: !p.icon, direction: "top", opacity: 0.96}); }
       if (p.tip && p.popup) { layer.on("popupopen", function () { layer.closeTooltip(); }); }
       if (p.popup) { layer.bindPopup(function () { return sitingCard(p.popup, labels); },
-                                     {maxWidth: 380, maxHeight: 300,
+                                     {maxWidth: Math.min(380, window.innerWidth - 70),
+                                      maxHeight: 300,
                                       autoPanPadding: [40, 40]}); }
     }
   });
