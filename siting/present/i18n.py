@@ -188,6 +188,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "fig_land_other": ("other land (not searched)", "קרקע אחרת (לא נבדקה)"),
     "fig_land_sea": ("sea", "ים"),
     "fig_land_outside": ("outside Israeli jurisdiction", "מחוץ לשיפוט ישראלי"),
+    "fig_excluded": (
+        "excluded by a hard constraint (reason in ranking.csv)",
+        "נפסל באילוץ קשיח (הסיבה בקובץ ranking.csv)",
+    ),
     "fig_member_line": ("member authority boundary", "גבול רשות חברה"),
     "fig_neighbour_line": ("neighbour authority boundary", "גבול רשות שכנה"),
     "fig_assignment": (
@@ -218,9 +222,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "pop_site_figures": ("This site", "האתר הזה"),
     "pop_scores": ("Score and weights", "ציון ומשקלות"),
     "chart_gap_note": (
-        "0 = the recommended plan (coloured, ✓); each bar: how far the best plan with that site "
-        "is below it",
-        "0 = התוכנית המומלצת (צבעונית, ✓); כל עמודה: כמה התוכנית הטובה ביותר עם האתר נופלת ממנה",
+        "0 = the recommended plan (its sites in colour, ✓); each bar: how far the best plan "
+        "with that site is below it",
+        "0 = התוכנית המומלצת (אתריה בצבע, ✓); כל עמודה: כמה התוכנית הטובה ביותר עם האתר נופלת ממנה",
     ),
     "chart_tornado_x": (
         "{outcome}: change against the baseline ({base})",
