@@ -18,11 +18,15 @@ Layers, each toggleable in the layer control:
   (``T × speed ÷ circuity``), labelled approximate;
 * exclusion zones when the scenario has them.
 
-Popups show every criterion the ranking carries (values, ``contrib_*``
-contributions, ``p_first`` …) plus the residents within the threshold; a title
-block names the scenario, date, cost model (with an APPROXIMATE warning for
-crow-fly), notes and data sources; a legend, a metric scale bar and a
-fullscreen button complete it.
+A candidate's popup (:mod:`siting.present.popups`) is short: the rank, score and cost of
+the best plan containing the site against the recommended plan, and the two or three
+criteria that decide it; every figure of that plan, the score's parts and the site's own
+properties are behind a ``<details>`` toggle.  A title block names the scenario, date,
+cost model (with an APPROXIMATE warning for crow-fly), notes and data sources; a legend,
+a metric scale bar (under the legend, in its corner), a collapsed layer list and a
+fullscreen button complete it.  On a screen under 760 px wide the title block, the
+legend and the weights panel start closed; a top and a bottom panel on one side share
+the map's height so they never overlap.
 
 Safety and reproducibility
     Text from data never reaches the page as markup: features carry plain
