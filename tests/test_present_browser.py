@@ -497,8 +497,11 @@ def test_candidate_popup_is_short_with_details_behind_a_toggle(
     page.wait_for_timeout(200)
     assert popup.locator("details.more tr:visible").count() == n_details
     assert f"{second['saving_ils_per_year']:,.0f}" in popup.inner_text()
+    page.wait_for_timeout(400)  # the popup is laid out again and panned into view
     box = page.locator(".leaflet-popup").bounding_box()
     assert box is not None
     assert box["width"] <= viewport[0]
+    assert box["y"] >= 0  # the open details scroll inside the popup: it stays on screen
+    assert box["y"] + box["height"] <= viewport[1]
     assert_clean(opened)
     page.context.close()

@@ -396,10 +396,22 @@ function sitingGeoJson(data) {
       if (p.tip) { layer.bindTooltip(function () { return sitingCard(p.tip, labels); },
                                      {sticky: !p.icon, direction: "top", opacity: 0.96}); }
       if (p.tip && p.popup) { layer.on("popupopen", function () { layer.closeTooltip(); }); }
-      if (p.popup) { layer.bindPopup(function () { return sitingCard(p.popup, labels); },
+      if (p.popup) {
+        var card = null;  // built once, so a re-layout keeps the toggle's state
+        layer.bindPopup(function () {
+                       if (card) { return card; }
+                       card = sitingCard(p.popup, labels);
+                       // the details toggle changes the height: lay the popup out again
+                       // (scroll bar past maxHeight, panned into view)
+                       card.addEventListener("toggle", function () {
+                         if (layer.getPopup()) { layer.getPopup().update(); }
+                       }, true);
+                       return card;
+                     },
                                      {maxWidth: Math.min(380, window.innerWidth - 70),
                                       maxHeight: 300,
-                                      autoPanPadding: [40, 40]}); }
+                                      autoPanPadding: [40, 40]});
+      }
     }
   });
 }
