@@ -503,5 +503,8 @@ def test_candidate_popup_is_short_with_details_behind_a_toggle(
     assert box["width"] <= viewport[0]
     assert box["y"] >= 0  # the open details scroll inside the popup: it stays on screen
     assert box["y"] + box["height"] <= viewport[1]
+    if viewport == DESKTOP:  # room between the open panels: the popup is panned clear of them
+        for panel in ("title", "weights", "legend"):
+            assert not _intersect(box, control_boxes(page)[panel]), panel
     assert_clean(opened)
     page.context.close()

@@ -287,7 +287,7 @@ _CSS = """
  font:15px/1.45 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;
  box-shadow:0 2px 12px rgba(0,0,0,.4)}
 .siting-no-leaflet[hidden]{display:none}
-.siting-weights{max-width:min(360px,86vw);max-height:60vh}
+.siting-panel.siting-weights{max-width:min(360px,86vw);max-height:60vh}
 .siting-w-fac{margin-top:4px;border-top:1px solid #ddd;padding-top:3px}
 .siting-w-row{display:grid;grid-template-columns:1fr 96px 36px;gap:4px;align-items:center}
 .siting-w-row input{width:96px;margin:0}
@@ -396,6 +396,7 @@ function sitingGeoJson(data) {
       if (p.tip) { layer.bindTooltip(function () { return sitingCard(p.tip, labels); },
                                      {sticky: !p.icon, direction: "top", opacity: 0.96}); }
       if (p.tip && p.popup) { layer.on("popupopen", function () { layer.closeTooltip(); }); }
+      if (p.popup) { layer.on("popupopen", function (e) { sitingBesidePanels(e.popup); }); }
       if (p.popup) {
         var card = null;  // built once, so a re-layout keeps the toggle's state
         layer.bindPopup(function () {
@@ -458,6 +459,26 @@ function sitingFit(map) {
       });
     });
   });
+}
+// Pan an opened popup clear of the open panels on either side when there is room between
+// them (Leaflet keeps it inside the map only; the panels are controls drawn above it).
+function sitingBesidePanels(popup) {
+  var map = popup._map, el = popup.getElement();
+  if (!map || !el) { return; }
+  var box = map.getContainer().getBoundingClientRect(), left = 0, right = 0;
+  document.querySelectorAll(".siting-panel").forEach(function (p) {
+    var r = p.getBoundingClientRect();
+    if (!r.width) { return; }
+    if (p.closest(".leaflet-left")) { left = Math.max(left, r.right - box.left); }
+    else if (p.closest(".leaflet-right")) { right = Math.max(right, box.right - r.left); }
+  });
+  var room = left + right + el.offsetWidth + 30 <= box.width;
+  var tl = room ? L.point(left + 10, 40) : null, br = room ? L.point(right + 10, 40) : null;
+  var o = popup.options;
+  if (String(o.autoPanPaddingTopLeft) === String(tl) &&
+      String(o.autoPanPaddingBottomRight) === String(br)) { return; }
+  o.autoPanPaddingTopLeft = tl; o.autoPanPaddingBottomRight = br;
+  popup.update();
 }
 var sitingFitPending = false;
 function sitingFitLater(map) {
