@@ -133,9 +133,9 @@ class Opened:
     dialogs: list[str]
 
 
-def open_map(browser: Any, path: Path) -> Opened:
+def open_map(browser: Any, path: Path, viewport: tuple[int, int] = (1280, 860)) -> Opened:
     """Open ``path`` with every non-file request aborted; collect errors and dialogs."""
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
     blocked: list[str] = []
 
     def route(r: Any) -> None:
@@ -348,3 +348,163 @@ def test_rendered_hebrew_map_is_at_least_80_percent_hebrew(browser, assets, resu
     latin = sum(len(re.findall(r"[A-Za-z]", x)) for x in shown)
     assert he / (he + latin) >= 0.80
     assert_clean(opened)
+
+
+PHONE, DESKTOP = (390, 844), (1280, 800)
+CONTROLS = {
+    "legend": "#siting-legend",
+    "title": "#siting-title",
+    "weights": "#siting-weights",
+    "scale": ".leaflet-control-scale",
+    "layers": ".leaflet-control-layers",
+    "zoom": ".leaflet-control-zoom",
+    "fullscreen": ".leaflet-control-zoom-fullscreen",
+}
+
+
+def _intersect(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def control_boxes(page: Any) -> dict[str, dict[str, float]]:
+    boxes = {}
+    for name, selector in CONTROLS.items():
+        loc = page.locator(selector)
+        assert loc.count() == 1, name
+        box = loc.bounding_box()
+        assert box is not None, f"{name} is not shown"
+        boxes[name] = box
+    return boxes
+
+
+@pytest.fixture(scope="module")
+def map_files(result, assets, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("maps")
+    out = {}
+    for lang in ("en", "he"):
+        out[lang] = folder / f"map_{lang}.html"
+        out[lang].write_text(map_html(result, lang=lang), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("lang", ["en", "he"])
+def test_controls_do_not_overlap(browser, map_files, lang, viewport, tmp_path):
+    opened = open_map(browser, map_files[lang], viewport)
+    page = opened.page
+    width, height = viewport
+    boxes = control_boxes(page)
+    for name, b in boxes.items():  # on screen
+        assert min(b["x"], b["y"]) >= 0, name
+        assert b["x"] + b["width"] <= width, name
+        assert b["y"] + b["height"] <= height, name
+    names = list(boxes)
+    overlaps = [
+        (a, b)
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        if _intersect(boxes[a], boxes[b])
+    ]
+    assert overlaps == []
+    # the layer list starts collapsed; on a phone the panels start closed and the legend is small
+    assert "leaflet-control-layers-expanded" not in (
+        page.locator(".leaflet-control-layers").get_attribute("class") or ""
+    )
+    legend_open = page.evaluate("document.getElementById('siting-legend').open")
+    share = boxes["legend"]["width"] * boxes["legend"]["height"] / (width * height)
+    if viewport == PHONE:
+        assert legend_open is False
+        assert page.evaluate("document.getElementById('siting-title').open") is False
+        assert share < 0.15
+    else:
+        assert legend_open is True  # a desktop shows the legend, and still nothing overlaps
+        assert page.locator("#siting-legend").inner_text().count("\n") >= 8
+    # toggling the legend (opening it on a phone) keeps it clear of every other control
+    page.locator("#siting-legend > summary").click()
+    page.wait_for_timeout(200)
+    boxes = control_boxes(page)
+    for other in ("title", "zoom", "layers", "weights", "scale", "fullscreen"):
+        assert not _intersect(boxes["legend"], boxes[other]), other
+    page.screenshot(path=str(tmp_path / f"controls_{lang}_{width}.png"))
+    assert_clean(opened)
+    page.context.close()
+
+
+def click_candidate(page: Any, layer: str, site_id: str) -> None:
+    """Click the candidate's cell with the mouse, at a point where it is the top element."""
+    point = page.evaluate(
+        """([layer, id]) => {
+            let hit = null;
+            window.siting.layers[layer].eachLayer(l => {
+                if (l.feature.properties.id === id) { hit = l; }
+            });
+            const map = window.siting.map;
+            map.setView(hit.getBounds().getCenter(), 15, {animate: false});
+            const b = hit.getBounds(), rect = map.getContainer().getBoundingClientRect();
+            for (let i = 1; i < 10; i++) {
+                for (let j = 1; j < 10; j++) {
+                    const ll = L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * i / 10,
+                                        b.getWest() + (b.getEast() - b.getWest()) * j / 10);
+                    const p = map.latLngToContainerPoint(ll);
+                    const x = rect.left + p.x, y = rect.top + p.y;
+                    if (document.elementFromPoint(x, y) === hit._path) { return [x, y]; }
+                }
+            }
+            return null;
+        }""",
+        [layer, site_id],
+    )
+    assert point is not None, f"no point of {site_id} is clickable"
+    page.mouse.click(point[0], point[1])
+
+
+def _signed(x: float) -> str:
+    text = f"{abs(x):,.0f}"
+    return "±" + text if text == "0" else ("+" if x > 0 else "\u2212") + text
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("lang", ["en", "he"])
+def test_candidate_popup_is_short_with_details_behind_a_toggle(
+    browser, result, map_files, lang, viewport
+):
+    opened = open_map(browser, map_files[lang], viewport)
+    page = opened.page
+    ws = result.results[next(iter(result.results))]
+    rk = ws.ranking
+    second = rk.loc[rk["rank"] == 2].iloc[0]
+    click_candidate(page, f"candidates:{ws.facility.value}", str(second["site_id"]))
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    page.wait_for_timeout(300)
+    text = popup.inner_text()
+    assert str(second["site_id"]) in text
+    assert ("דירוג 2" if lang == "he" else "rank 2") in text
+    # the headline: at most 8 rows before the toggle, with the plan's cost difference
+    assert popup.locator("tr:visible").count() <= 8
+    gap = second["total_cost_ils_per_year"] - ws.extra["total_cost_ils_per_year"]
+    assert _signed(gap) in text
+    n_details = popup.locator("details.more tr").count()
+    assert n_details >= 15
+    assert popup.locator("details.more tr:visible").count() == 0
+    # the toggle reveals every detail: the plan's figures, the score's parts, the site's own
+    popup.locator("details.more > summary").click()
+    page.wait_for_timeout(200)
+    assert popup.locator("details.more tr:visible").count() == n_details
+    assert f"{second['saving_ils_per_year']:,.0f}" in popup.inner_text()
+    page.wait_for_timeout(400)  # the popup is laid out again and panned into view
+    box = page.locator(".leaflet-popup").bounding_box()
+    assert box is not None
+    assert box["width"] <= viewport[0]
+    assert box["y"] >= 0  # the open details scroll inside the popup: it stays on screen
+    assert box["y"] + box["height"] <= viewport[1]
+    if viewport == DESKTOP:  # room between the open panels: the popup is panned clear of them
+        for panel in ("title", "weights", "legend"):
+            assert not _intersect(box, control_boxes(page)[panel]), panel
+    assert_clean(opened)
+    page.context.close()

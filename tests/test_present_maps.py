@@ -19,6 +19,7 @@ from siting.decide import default_scenario, run
 from siting.errors import SitingError
 from siting.layers import Facility
 from siting.present.assets import ASSETS, PACKAGES, asset_cache_dir, fetch_package
+from siting.present.i18n import column_label
 from siting.present.maps import (
     build_map,
     coverage_radius_km,
@@ -62,6 +63,15 @@ def have_assets() -> None:
         pytest.skip(f"npm assets unavailable (offline?): {err}")
 
 
+def _card_rows(layer: dict, card: dict) -> list[list[str]]:
+    """Every row of a card (headline, what decides, details), labels resolved."""
+    rows = list(card.get("r", []))
+    rows += card.get("k", {}).get("r", [])
+    for group in card.get("d", {}).get("g", []):
+        rows += group["r"]
+    return [[layer["labels"][k] if isinstance(k, int) else k, v] for k, v in rows]
+
+
 def _cards(layer: dict) -> list[str]:
     """All texts of a layer's cards, labels resolved."""
     out = []
@@ -71,8 +81,7 @@ def _cards(layer: dict) -> list[str]:
             if not card:
                 continue
             out += [card.get("t", ""), card.get("s", ""), card.get("n", "")]
-            for k, v in card.get("r", []):
-                out += [layer["labels"][k] if isinstance(k, int) else k, v]
+            out += [x for row in _card_rows(layer, card) for x in row]
     return out
 
 
@@ -128,35 +137,106 @@ def test_layers_hold_every_feature(result):
     assert land["land:outside"]["t"] == "Outside Israeli jurisdiction"
 
 
-def test_popups_carry_every_criterion(result):
+def _popup(layer: dict, site_id: str) -> dict:
+    return next(f for f in layer["features"] if f["properties"]["id"] == site_id)["properties"][
+        "popup"
+    ]
+
+
+def _signed(x: float, digits: int = 0) -> str:
+    text = f"{abs(x):,.{digits}f}"
+    if text == f"{0:,.{digits}f}":
+        return "±" + text
+    return ("+" if x > 0 else "\u2212") + text
+
+
+def test_popup_headline_is_short_and_details_carry_every_criterion(result):
     layers = map_layers(build_map(result, date=DATE))
     layer = layers["candidates:waste_station"]
     ws = result.results[Facility.WASTE_STATION]
-    best = ws.ranking.loc[ws.ranking["rank"] == 1].iloc[0]
-    feat = next(f for f in layer["features"] if f["properties"]["id"] == best["site_id"])
-    card = feat["properties"]["popup"]
-    rows = {layer["labels"][k]: v for k, v in card["r"]}
-    assert card["t"] == f"site {best['site_id']} — rank 1"
-    assert rows["Rank"].startswith("1 of ")
-    assert rows["Best plan containing this site"] == best["plan_sites"]
-    assert rows["Total haul cost, ILS/yr"] == f"{best['total_cost_ils_per_year']:,.0f}"
-    for col in [c for c in ws.ranking.columns if c.startswith("contrib_")]:
-        if np.isfinite(best[col]):
-            label = next(k for k in rows if k.startswith("Contribution: "))
-            assert label
+    rk = ws.ranking.set_index("site_id")
+    best = rk.loc[rk["rank"] == 1].iloc[0]
+    card = _popup(layer, best.name)
+    head = {layer["labels"][k]: v for k, v in card["r"]}
+    assert card["t"] == f"site {best.name} — rank 1"
+    assert len(card["r"]) + len(card["k"]["r"]) <= 8  # the rest is behind the toggle
+    assert head["Rank"] == f"1 of {int(rk['rank'].notna().sum())}"
+    assert head["Score"] == f"{best['score']:.1f}"
+    # the recommended plan's own cost: the run's figure (the title block's)
+    assert head["Total haul cost, ILS/yr"] == f"{ws.extra['total_cost_ils_per_year']:,.0f}"
+    # what decides the recommended plan: its three largest weighted contributions
+    contrib = {c: best[c] for c in rk.columns if c.startswith("contrib_")}
+    top = sorted(contrib, key=lambda c: -contrib[c])[:3]
+    assert card["k"]["c"] == "Largest parts of the score (points of 100)"
+    decide = [[layer["labels"][k], v] for k, v in card["k"]["r"]]
+    assert [v for _, v in decide] == [f"{contrib[c]:.1f} points" for c in top]
+    assert decide[0][0] == "cost"
+    # details: every criterion, the plan's figures and the site's own
+    rows = dict(_card_rows(layer, card))
+    assert card["d"]["s"] == f"All figures ({sum(len(g['r']) for g in card['d']['g'])})"
     n_contrib = sum(1 for k in rows if k.startswith("Contribution: "))
-    assert n_contrib == sum(
-        1 for c in ws.ranking.columns if c.startswith("contrib_") and np.isfinite(best[c])
-    )
-    if "saving_ils_per_year" in ws.ranking.columns:
-        assert rows["Saving vs today, ILS/yr"] == f"{best['saving_ils_per_year']:,.0f}"
-    if np.isfinite(best["p_in_plan"]):
-        key = "Share of weight draws with this site in the optimal plan"
-        assert rows[key] == f"{100 * best['p_in_plan']:.0f}%"
+    assert n_contrib == sum(1 for c in contrib if np.isfinite(contrib[c]))
+    assert rows["Saving vs today, ILS/yr"] == f"{best['saving_ils_per_year']:,.0f}"
+    key = "Share of weight draws with this site in the optimal plan"
+    assert rows[key] == f"{100 * best['p_in_plan']:.0f}%"
     # residents within the threshold, recomputed from the localities and the cost matrix
-    col = list(result.costs.destination_ids).index(best["site_id"])
+    col = list(result.costs.destination_ids).index(best.name)
     within = result.localities["residents"].to_numpy()[result.costs.minutes[:, col] <= 30].sum()
     assert rows["Residents within 30 min"] == f"{within:,.0f}"
+
+    # a site that is not chosen: its plan's cost against the recommended plan, and the
+    # criteria with the largest score difference from it
+    second = rk.loc[rk["rank"] == 2].iloc[0]
+    card = _popup(layer, second.name)
+    head = {layer["labels"][k]: v for k, v in card["r"]}
+    gap = second["total_cost_ils_per_year"] - ws.extra["total_cost_ils_per_year"]
+    assert head["Cost vs the recommended plan, ILS/yr"] == _signed(gap)
+    delta = {c: second[c] - best[c] for c in contrib}
+    top = [c for c in sorted(delta, key=lambda c: -abs(delta[c])) if abs(delta[c]) >= 0.05][:3]
+    assert card["k"]["c"] == "What decides: score points against the recommended plan"
+    decide = [[layer["labels"][k], v] for k, v in card["k"]["r"]]
+    assert decide == [
+        [column_label(c.removeprefix("contrib_"), "en"), f"{_signed(delta[c], 1)} points"]
+        for c in top
+    ]
+
+
+def test_popup_figures_are_those_of_the_plan_shown(result):
+    """A truck lot's card shows the figures of the best plan containing it (two lots), not of
+    the site alone, recomputed here from the cost matrix and the localities' trucks."""
+    layer = map_layers(build_map(result, date=DATE))["candidates:truck_lot"]
+    tl = result.results[Facility.TRUCK_LOT]
+    rk = tl.ranking[tl.ranking["rank"].notna() & ~tl.ranking["chosen"].astype(bool)]
+    row = rk.sort_values("rank").iloc[4]
+    sites = row["plan_sites"].split("+")
+    assert len(sites) == 2
+    card = _popup(layer, row["site_id"])
+    head = {layer["labels"][k]: v for k, v in card["r"]}
+    assert head["Plan"] == " + ".join(sites)
+    # localities go to the plan's site of least weighted pair cost (the ranking's rule)
+    ids = [str(s) for s in tl.problem.site_ids]
+    cols = sorted(ids.index(s) for s in sites)
+    pick = np.asarray(cols)[np.argmin(tl.model.pair_cost()[:, cols], axis=1)]
+    km = np.asarray(result.costs.km)[
+        :, [list(result.costs.destination_ids).index(ids[c]) for c in pick]
+    ]
+    trucks = result.localities["trucks"].to_numpy(dtype=float)
+    truck_km = float(trucks @ np.diag(km))
+    rows = dict(_card_rows(layer, card))
+    assert rows["Driver access, truck-km/day"] == f"{truck_km:,.0f}"
+    assert rows["Mean driver distance, km"] == f"{truck_km / trucks.sum():.3g}"
+    chosen_km = tl.extra["truck_km_per_day"]
+    assert head["Driver travel vs the recommended plan, truck-km/day"] == _signed(
+        truck_km - chosen_km
+    )
+    # the site alone would drive further: that figure is not what the card shows
+    assert f"{row['truck_km_per_day']:,.0f}" != rows["Driver access, truck-km/day"]
+    minutes = np.asarray(result.costs.minutes)[
+        :, [list(result.costs.destination_ids).index(s) for s in sites]
+    ]
+    near = minutes.min(axis=1) <= 20
+    assert rows["Residents within 20 min"] == f"{result.localities['residents'][near].sum():,.0f}"
+    assert card["d"]["g"][0]["c"] == f"The plan {' + '.join(sites)}"
 
 
 def test_data_text_is_escaped(hostile):

@@ -1,10 +1,12 @@
 """Static figures for printed reports (matplotlib, no GUI backend, no basemap).
 
 * :func:`map_figure` — the result on one page: candidate cells by score
-  (excluded grey), localities sized by residents, authorities, the chosen
-  sites and their assignments, with a scale bar and a north arrow;
-* :func:`cost_chart` — the best candidates' cost per facility (ILS/yr and
-  tonne-km for the waste station, truck-km/day for truck lots);
+  (excluded grey) with a colour scale, localities sized by residents, authorities
+  (members and neighbours), the chosen sites and their assignments (road routes when
+  the run has them), a scale bar and a north arrow; the legend below the map, the
+  approximate-costs warning above it;
+* :func:`cost_chart` — how far the best plan containing each of the best sites is
+  from the recommended plan (bars from zero, the recommended plan's sites marked);
 * :func:`rank_stability_chart` — each site's probability of ranking first,
   when the ranking has a ``p_first`` column (Monte Carlo over the weights);
 * :func:`tornado_chart` — one-at-a-time parameter sweeps, when the run has a
@@ -26,16 +28,18 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from siting.costs import metric_points
 from siting.decide.scoring import rank_interval_columns
 from siting.facility import spec
 from siting.layers import METRIC_CRS, Facility
-from siting.present.i18n import Lang, column_label, fmt_value, param_label, t
+from siting.present.i18n import Lang, column_label, fmt_number, fmt_value, param_label, t
 
 if TYPE_CHECKING:
     from siting.decide.scenario import RunResult
@@ -87,7 +91,7 @@ def _first(result: RunResult) -> Facility:
 def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     """The result on one static map (EPSG:2039 metres, no basemap)."""
     lang = _chart_lang(lang)
-    fig = _figure(8.0, 9.0)
+    fig = _figure(8.0, 10.5)
     ax = fig.add_subplot()
     cand = result.candidates.to_crs(METRIC_CRS)
     auth = result.region.authorities.to_crs(METRIC_CRS)
@@ -96,18 +100,31 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     land_handles = _land_context(ax, result, auth, lang) if polygons else []
     fac = _first(result)
     rk = result.results[fac].ranking.set_index(result.results[fac].ranking["site_id"].astype(str))
-    score = cand["id"].astype(str).map(rk["score"]).astype(float)
+    # colour by the score of the best plan containing the site, or by its gap from the
+    # recommended plan when the objective has no score (as the interactive map does)
+    by_score = bool(rk["score"].notna().any())
+    colour_col, cmap = ("score", "YlOrBr") if by_score else ("plan_gap", "YlOrBr_r")
+    score = cand["id"].astype(str).map(rk[colour_col]).astype(float)
     excluded = cand["id"].astype(str).map(rk["excluded"]).fillna(True).astype(bool)
-    if (~excluded).any():  # a facility with no eligible site draws only the excluded cells
-        cand[~excluded].assign(score=score[~excluded]).plot(
+    shown = ~excluded & score.notna()
+    if shown.any():  # a facility with no eligible site draws only the excluded cells
+        norm = Normalize(float(score[shown].min()), float(score[shown].max()))
+        cand[shown].assign(score=score[shown]).plot(
             ax=ax,
             column="score",
-            cmap="YlOrBr",
+            cmap=cmap,
+            norm=norm,
             linewidth=0.1,
             edgecolor="#888",
             alpha=0.8,
             zorder=2,
         )
+        label = t("legend_score", lang) if by_score else column_label("plan_gap", lang)
+        bar = fig.colorbar(
+            ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.35, aspect=18, pad=0.01
+        )
+        bar.set_label(f"{_MARK[lang]}{t(fac.value, lang)}: {label}", fontsize=7)
+        bar.ax.tick_params(labelsize=6)
     if excluded.any():
         # excluded cells: outlines only, so the land underneath stays readable
         cand[excluded].plot(
@@ -147,9 +164,12 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     site_xy = dict(zip(cand["id"].astype(str), metric_points(cand, "candidates"), strict=True))
     loc_xy = {str(i): (g.x, g.y) for i, g in zip(loc["id"], loc.geometry, strict=True)}
     res = result.results[fac]
+    routes = _routes(result, fac)
     for lid, sid in zip(res.assignment["locality_id"], res.assignment["site_id"], strict=True):
         a, b = loc_xy[str(lid)], site_xy[str(sid)]
-        ax.plot([a[0], b[0]], [a[1], b[1]], color=spec(fac).colour, lw=0.6, alpha=0.5, zorder=3)
+        line = routes.get((str(lid), str(sid)))
+        xs, ys = line.xy if line is not None else ([a[0], b[0]], [a[1], b[1]])
+        ax.plot(xs, ys, color=spec(fac).colour, lw=0.6, alpha=0.5, zorder=3)
     sizes = 4 + 0.004 * loc["residents"].to_numpy(dtype=float)
     ax.scatter(
         loc.geometry.x,
@@ -192,12 +212,22 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
             )
         )
     handles += [
-        Patch(color="#fe9929", label=t("legend_score", lang)),
-        Patch(facecolor="none", edgecolor="#999", label=t("legend_excluded", lang)),
+        Patch(facecolor="none", edgecolor="#999", label=t("fig_excluded", lang)),
         *land_handles,
+        *_boundary_handles(polygons, lang),
+        Line2D(
+            [],
+            [],
+            color=spec(fac).colour,
+            lw=1.2,
+            label=t("fig_route" if routes else "fig_assignment", lang, facility=t(fac.value, lang)),
+        ),
         Line2D([], [], marker="o", color="#525252", linestyle="", label=t("legend_locality", lang)),
     ]
-    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
+    for h in handles:  # the page direction decides where mixed Hebrew/English text starts
+        h.set_label(_MARK[lang] + h.get_label())
+    # below the map, outside it: the legend never covers the data or the warning
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=7, frameon=False)
     _scale_bar(ax, lang)
     ax.set_aspect("equal")
     ax.set_xticks([])
@@ -207,9 +237,46 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     mark = _MARK[lang]  # the page direction decides where mixed Hebrew/English text starts
     title = f"{mark}{result.region.name}\n{mark}{t('scenario', lang)}: {result.scenario.name}"
     ax.set_title(title, fontsize=10)
-    if result.costs.approximate:
-        fig.text(0.01, 0.005, t("approximate_warning", lang), fontsize=7, color="#a50026")
+    if result.costs.approximate:  # above the map, clear of the legend below it
+        fig.suptitle(f"{mark}⚠ {t('approximate_warning', lang)}", fontsize=8, color="#a50026")
     return fig
+
+
+def _routes(result: RunResult, fac: Facility) -> dict[tuple[str, str], Any]:
+    """The run's road routes of ``fac`` by (locality, site), in EPSG:2039 (``{}`` without)."""
+    routes = getattr(result, "routes", None)
+    if routes is None or len(routes) == 0:
+        return {}
+    r = routes.to_crs(METRIC_CRS)
+    if "facility" in r.columns:
+        r = r[r["facility"].astype(str) == fac.value]
+    return {
+        (str(a), str(b)): g
+        for a, b, g in zip(r["locality_id"], r["site_id"], r.geometry, strict=True)
+        if g is not None and not g.is_empty and g.geom_type == "LineString"
+    }
+
+
+def _boundary_handles(polygons: bool, lang: Lang) -> list[Any]:
+    """Legend entries of the member and neighbour authorities' outlines (or points)."""
+    if polygons:
+        return [
+            Line2D([], [], color="#00441b", lw=1.2, label=t("fig_member_line", lang)),
+            Line2D([], [], color="#737373", lw=0.8, ls="--", label=t("fig_neighbour_line", lang)),
+        ]
+    return [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            markerfacecolor="none",
+            markeredgecolor=c,
+            markeredgewidth=2,
+            label=t(key, lang),
+        )
+        for c, key in (("#00441b", "legend_member"), ("#737373", "legend_neighbour"))
+    ]
 
 
 #: Fill of the land context on the static map: member land, neighbours, other land.
@@ -220,12 +287,6 @@ _LAND_FILL = {
     "no_jurisdiction": "#cfcfcf",
     "sea": "#deebf7",
 }
-_LAND_LABEL = {
-    "member": ("member authorities' land (searched)", "שטח הרשויות החברות (נבדק)"),
-    "other": ("other land (not searched)", "קרקע אחרת (לא נבדקה)"),
-    "sea": ("sea", "ים"),
-    "outside": ("outside Israeli jurisdiction", "מחוץ לשיפוט ישראלי"),
-}
 
 
 def _land_context(ax: Any, result: RunResult, auth: Any, lang: Lang) -> list[Any]:
@@ -235,7 +296,9 @@ def _land_context(ax: Any, result: RunResult, auth: Any, lang: Lang) -> list[Any
     auth[member].plot(ax=ax, color=_LAND_FILL["member"], linewidth=0, zorder=0)
     if (~member).any():
         auth[~member].plot(ax=ax, color=_LAND_FILL["neighbour"], linewidth=0, zorder=0)
-    handles = [Patch(color=_LAND_FILL["member"], label=_pick(_LAND_LABEL["member"], lang))]
+    handles = [Patch(color=_LAND_FILL["member"], label=t("fig_land_member", lang))]
+    if (~member).any():
+        handles.append(Patch(color=_LAND_FILL["neighbour"], label=t("fig_land_neighbour", lang)))
     land = result.region.extra.get("jurisdictions")
     if land is not None and len(land):
         land = land.to_crs(METRIC_CRS)
@@ -245,21 +308,17 @@ def _land_context(ax: Any, result: RunResult, auth: Any, lang: Lang) -> list[Any
         ):
             part.plot(ax=ax, color=_LAND_FILL[str(kind)], linewidth=0, zorder=0)
             part.boundary.plot(ax=ax, color="#a0a0a0", linewidth=0.4, zorder=1)
-        handles.append(Patch(color=_LAND_FILL["other"], label=_pick(_LAND_LABEL["other"], lang)))
+        handles.append(Patch(color=_LAND_FILL["other"], label=t("fig_land_other", lang)))
         handles.append(
-            Patch(facecolor="white", edgecolor="#a0a0a0", label=_pick(_LAND_LABEL["outside"], lang))
+            Patch(facecolor="white", edgecolor="#a0a0a0", label=t("fig_land_outside", lang))
         )
         if (other["kind"] == "sea").any():
-            handles.append(Patch(color=_LAND_FILL["sea"], label=_pick(_LAND_LABEL["sea"], lang)))
+            handles.append(Patch(color=_LAND_FILL["sea"], label=t("fig_land_sea", lang)))
         xmin, ymin, xmax, ymax = auth.total_bounds
         pad = 1500.0
         ax.set_xlim(xmin - pad, xmax + pad)
         ax.set_ylim(ymin - pad, ymax + pad)
     return handles
-
-
-def _pick(texts: tuple[str, str], lang: Lang) -> str:
-    return texts[1] if lang is Lang.HE else texts[0]
 
 
 def _authority_names(ax: Any, auth: Any, lang: Lang) -> None:
@@ -305,6 +364,8 @@ def _scale_bar(ax: Any, lang: Lang) -> None:
 
 
 _THOUSANDS = FuncFormatter(lambda x, _pos: f"{x:,.0f}")
+_SIGNED = FuncFormatter(lambda x, _pos: f"{x:+,.0f}" if round(x) else "0")
+_SIGNED_2 = FuncFormatter(lambda x, _pos: f"{x:+,.2f}" if round(x, 2) else "0")
 
 
 def _gap_column(rk: pd.DataFrame) -> str:
@@ -334,12 +395,21 @@ def cost_chart(result: RunResult, *, lang: Lang | str = Lang.EN, top_n: int = 15
         rk = rk.head(top_n)
         col = _gap_column(rk)
         values = rk[col].to_numpy(dtype=float)
-        labels = [f"#{int(r)} {s}" for s, r in zip(rk["plan_sites"], rk["rank"], strict=True)]
+        labels = [
+            f"#{int(r)} {s}" + (f" ({p})" if p and p != s else "")
+            for s, p, r in zip(
+                rk["site_id"].astype(str), rk["plan_sites"].astype(str), rk["rank"], strict=True
+            )
+        ]
         chosen = rk["chosen"].astype(bool).to_numpy()
         colours = np.where(chosen, spec(fac).colour, "#bdbdbd")
         y = np.arange(len(values))[::-1]
         ax.barh(y, values, color=colours)
         ax.set_yticks(y, labels, fontsize=6.5)
+        for tick, ch in zip(ax.get_yticklabels(), chosen, strict=True):
+            if ch:  # the recommended plan's sites: their zero bars are marked on the axis
+                tick.set_color(spec(fac).colour)
+                tick.set_fontweight("bold")
         ax.set_xlabel(column_label(col, lang), fontsize=8)
         hi = float(np.nanmax(values)) if len(values) else 1.0
         ax.set_xlim(0.0, (hi or 1.0) * 1.25)
@@ -353,6 +423,7 @@ def cost_chart(result: RunResult, *, lang: Lang | str = Lang.EN, top_n: int = 15
             text = f" {t('recommended_plan', lang)} ✓" if ch else f" +{fmt_value(col, v)}"
             ax.text(v, yy, text, va="center", fontsize=6)
     fig.suptitle(t("chart_plan_gap", lang), fontsize=10)
+    fig.supxlabel(_MARK[lang] + t("chart_gap_note", lang), fontsize=7)
     return fig
 
 
@@ -443,10 +514,12 @@ def tornado_chart(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure | 
     """One-at-a-time sweeps that re-solve the plan (``result.sensitivity``).
 
     Per facility, per parameter: a bar over the range of the optimal plan's outcome
-    (station: total ILS/yr; lots: mean driver km) across the parameter's steps, blue at the
-    low value and red at the high one.  Steps where the optimal plan changes are marked with
-    the new plan's sites; a parameter whose steps never change the plan is drawn grey and
-    labelled "plan unchanged" — it moves the figures, not the answer.
+    (station: total ILS/yr; lots: mean driver km) across the parameter's steps, drawn as the
+    difference from the baseline (the recommended plan at the scenario's values, the zero
+    line, named on the chart), blue at the low value and red at the high one.  Steps where
+    the optimal plan changes are marked with the new plan's sites; a parameter whose steps
+    never change the plan is drawn grey and labelled "plan unchanged" — it moves the
+    figures, not the answer.
     """
     table = getattr(result, "sensitivity", None)
     if table is None or len(table) == 0 or "plan_changed" not in table.columns:
@@ -473,37 +546,60 @@ def tornado_chart(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure | 
         rows = sorted(unsorted, key=lambda r: (r["changes"], r["hi"] - r["lo"]))
         y = np.arange(len(rows))
         centre = base if base is not None else float(np.median([r["lo"] for r in rows]))
+        # every bar is the difference from the baseline (the recommended plan at the
+        # scenario's values), so the axis starts at that plan, at 0, explicitly
         for yy, r in zip(y, rows, strict=True):
             if r["changes"]:
-                ax.barh(yy, r["at_low"] - centre, left=centre, color="#4393c3")
-                ax.barh(yy, r["at_high"] - centre, left=centre, color="#d6604d")
+                ax.barh(yy, r["at_low"] - centre, left=0.0, color="#4393c3")
+                ax.barh(yy, r["at_high"] - centre, left=0.0, color="#d6604d")
                 for value, sites in r["changed_at"]:
-                    ax.plot([value], [yy], marker="D", color="black", ms=4)
+                    ax.plot([value - centre], [yy], marker="D", color="black", ms=4)
                     ha = "right" if value < centre else "left"
-                    ax.text(value, yy + 0.28, f" {sites} ", ha=ha, fontsize=5.5)
+                    ax.text(value - centre, yy + 0.28, f" {sites} ", ha=ha, fontsize=5.5)
             else:
                 ax.barh(
                     yy,
                     r["hi"] - r["lo"],
-                    left=r["lo"],
+                    left=r["lo"] - centre,
                     color="#d9d9d9",
                     hatch="///",
                     edgecolor="#969696",
                 )
                 ax.text(
-                    r["hi"],
+                    r["hi"] - centre,
                     yy,
                     f"  {t('plan_unchanged', lang)}",
                     va="center",
                     fontsize=6,
                     color="#636363",
                 )
-        ax.axvline(centre, color="black", lw=1)
-        ax.set_yticks(y, [r["label"] for r in rows], fontsize=7)
-        ax.set_xlabel(column_label(outcome, lang), fontsize=8)
-        ax.xaxis.set_major_formatter(
-            _THOUSANDS if "ils" in outcome else FuncFormatter(lambda x, _pos: f"{x:.2f}")
+        ax.axvline(0.0, color="black", lw=1)
+        money = "ils" in outcome
+        ax.text(
+            0.0,
+            len(rows) - 0.35,
+            t("chart_tornado_base", lang, sites=" + ".join(result.results[fac].chosen)),
+            ha="center",
+            va="bottom",
+            fontsize=6.5,
         )
+        ax.set_ylim(-0.7, len(rows) + 0.2)
+        ax.set_yticks(y, [r["label"] for r in rows], fontsize=7)
+        base_text = (
+            f"{fmt_number(centre)} {t('unit_ils_year', lang)}"
+            if money
+            else f"{fmt_number(centre, 2)} {t('km', lang)}"
+        )
+        ax.set_xlabel(
+            t("chart_tornado_x", lang, outcome=column_label(outcome, lang), base=base_text),
+            fontsize=8,
+        )
+        ax.xaxis.set_major_formatter(_SIGNED if money else _SIGNED_2)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        spread = max(max(abs(r["lo"] - centre), abs(r["hi"] - centre)) for r in rows)
+        if spread <= 1e-9 * max(1.0, abs(centre)):  # no step moves the outcome: say so, at scale
+            half = 0.01 * abs(centre) or 1.0
+            ax.set_xlim(-half, half)
         ax.tick_params(axis="x", labelsize=7)
         ax.set_title(f"{t('chart_tornado', lang)}: {t(fac.value, lang)}", fontsize=9)
         ax.legend(

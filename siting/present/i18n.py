@@ -162,6 +162,78 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit_truck_km_day": ("truck-km/day", "משאית-ק״מ ליום"),
     "legend_coverage_iso": ("within {t} min (isochrone)", "בטווח {t} דק׳ (איזוכרון)"),
     "legend_assignment": ("locality → assigned site", "יישוב ← האתר שאליו שויך"),
+    # map usability (issue 14): land layers, static-map legend, short popups
+    "layer_land": ("Land outside the search", "קרקע מחוץ לאזור החיפוש"),
+    "layer_names": ("Authority names", "שמות הרשויות"),
+    "land_not_member": ("not a member: not searched", "אינה חברה באשכול: לא נבדקה"),
+    "land_allowed": (
+        "a neighbour's land the scenario allows (allow_land_of)",
+        "קרקע של רשות שכנה שהתרחיש מתיר (allow_land_of)",
+    ),
+    "land_no_jurisdiction": (
+        "no municipal jurisdiction: not searched",
+        "ללא שיפוט מוניציפלי: לא נבדקה",
+    ),
+    "land_outside": ("outside Israeli jurisdiction: not searched", "מחוץ לשיפוט ישראלי: לא נבדקה"),
+    "land_outside_name": ("Outside Israeli jurisdiction", "מחוץ לשיפוט ישראלי"),
+    "legend_land": (
+        "not members' land: not searched (hover for whose)",
+        "לא בתחום הרשויות החברות: לא נבדקה (ריחוף מציג של מי)",
+    ),
+    "fig_land_member": ("member authorities' land (searched)", "שטח הרשויות החברות (נבדק)"),
+    "fig_land_neighbour": (
+        "neighbour authorities' land (not searched)",
+        "שטח רשויות שכנות (לא נבדק)",
+    ),
+    "fig_land_other": ("other land (not searched)", "קרקע אחרת (לא נבדקה)"),
+    "fig_land_sea": ("sea", "ים"),
+    "fig_land_outside": ("outside Israeli jurisdiction", "מחוץ לשיפוט ישראלי"),
+    "fig_excluded": (
+        "excluded by a hard constraint (reason in ranking.csv)",
+        "נפסל באילוץ קשיח (הסיבה בקובץ ranking.csv)",
+    ),
+    "fig_member_line": ("member authority boundary", "גבול רשות חברה"),
+    "fig_neighbour_line": ("neighbour authority boundary", "גבול רשות שכנה"),
+    "fig_assignment": (
+        "{facility}: locality → assigned site (straight line)",
+        "{facility}: יישוב ← האתר שאליו שויך (קו ישר)",
+    ),
+    "fig_route": (
+        "{facility}: locality → assigned site (road route)",
+        "{facility}: יישוב ← האתר שאליו שויך (מסלול כביש)",
+    ),
+    "pop_plan": ("Plan", "תוכנית"),
+    "pop_cost_vs": ("Cost vs the recommended plan, ILS/yr", "עלות לעומת התוכנית המומלצת, ₪ לשנה"),
+    "pop_driver_vs": (
+        "Driver travel vs the recommended plan, truck-km/day",
+        "נסיעת נהגים לעומת התוכנית המומלצת, משאית-ק״מ ליום",
+    ),
+    "pop_decides": (
+        "What decides: score points against the recommended plan",
+        "מה מכריע: נקודות ציון לעומת התוכנית המומלצת",
+    ),
+    "pop_largest": (
+        "Largest parts of the score (points of 100)",
+        "החלקים הגדולים בציון (נקודות מתוך 100)",
+    ),
+    "pop_points": ("{x} points", "{x} נק׳"),
+    "pop_details": ("All figures ({n})", "כל הנתונים ({n})"),
+    "pop_plan_figures": ("The plan {sites}", "התוכנית {sites}"),
+    "pop_site_figures": ("This site", "האתר הזה"),
+    "pop_scores": ("Score and weights", "ציון ומשקלות"),
+    "chart_gap_note": (
+        "0 = the recommended plan (its sites in colour, ✓); each bar: how far the best plan "
+        "with that site is below it",
+        "0 = התוכנית המומלצת (אתריה בצבע, ✓); כל עמודה: כמה התוכנית הטובה ביותר עם האתר נופלת ממנה",
+    ),
+    "chart_tornado_x": (
+        "{outcome}: change against the baseline ({base})",
+        "{outcome}: שינוי לעומת הבסיס ({base})",
+    ),
+    "chart_tornado_base": (
+        "0 = baseline: the recommended plan {sites}",
+        "0 = בסיס: התוכנית המומלצת {sites}",
+    ),
     # popups
     "rank": ("Rank", "דירוג"),
     "rank_of": ("{rank} of {n}", "{rank} מתוך {n}"),

@@ -70,32 +70,7 @@ def _ramp(t01: float, stops: list[tuple[float, str]]) -> str:
 
 
 # ------------------------------------------------------------------ land and names
-# (texts of the land layers; to move into siting.present.i18n.LABELS)
-_LAND_TEXT = {
-    "layer_land": ("Land outside the search", "קרקע מחוץ לאזור החיפוש"),
-    "layer_names": ("Authority names", "שמות הרשויות"),
-    "not_member": ("not a member: not searched", "אינה חברה באשכול: לא נבדקה"),
-    "allowed": (
-        "a neighbour's land the scenario allows (allow_land_of)",
-        "קרקע של רשות שכנה שהתרחיש מתיר (allow_land_of)",
-    ),
-    "no_jurisdiction": (
-        "no municipal jurisdiction: not searched",
-        "ללא שיפוט מוניציפלי: לא נבדקה",
-    ),
-    "outside": ("outside Israeli jurisdiction: not searched", "מחוץ לשיפוט ישראלי: לא נבדקה"),
-    "outside_name": ("Outside Israeli jurisdiction", "מחוץ לשיפוט ישראלי"),
-    "legend_land": (
-        "not members' land: not searched (hover for whose)",
-        "לא בתחום הרשויות החברות: לא נבדקה (ריחוף מציג של מי)",
-    ),
-}
 LAND_GREY = "#bdbdbd"
-
-
-def _lt(key: str, lang: Lang) -> str:
-    en, he = _LAND_TEXT[key]
-    return he if lang is Lang.HE else en
 
 
 def _place(lang: Lang, he: Any, en: Any) -> str:
@@ -135,7 +110,7 @@ def _land_layer(
                     "fillColor": "#e5f5e0" if status == "allowed" else LAND_GREY,
                     "fillOpacity": 0.45,
                 },
-                tip=_card(name, _lt(status, lang)),
+                tip=_card(name, t(f"land_{status}", lang)),
             )
         )
     extent = result.region.extra.get("jurisdictions_extent")
@@ -156,12 +131,12 @@ def _land_layer(
                         "fillColor": "#969696",
                         "fillOpacity": 0.5,
                     },
-                    tip=_card(_lt("outside_name", lang), _lt("outside", lang)),
+                    tip=_card(t("land_outside_name", lang), t("land_outside", lang)),
                 )
             )
     if not feats:
         return None
-    return _GeoJsonLayer(feats, name=_lt("layer_land", lang), key="land")
+    return _GeoJsonLayer(feats, name=t("layer_land", lang), key="land")
 
 
 def _names_layer(result: RunResult, lang: Lang) -> _GeoJsonLayer | None:
@@ -180,7 +155,7 @@ def _names_layer(result: RunResult, lang: Lang) -> _GeoJsonLayer | None:
                 label_class=None if bool(a["member"]) else "neighbour",
             )
         )
-    return _GeoJsonLayer(feats, name=_lt("layer_names", lang), key="authority_names")
+    return _GeoJsonLayer(feats, name=t("layer_names", lang), key="authority_names")
 
 
 # ------------------------------------------------------------------ folium elements
@@ -213,13 +188,27 @@ def _shared_labels(feature: dict[str, Any], labels: dict[str, int]) -> dict[str,
     """A copy of ``feature`` whose card row labels are indexes into the layer's ``labels``.
 
     Hundreds of popups repeat the same dozen row labels; sharing them keeps the file small.
+    Rows are in ``r`` (the headline), ``k["r"]`` (what decides) and ``d["g"][i]["r"]``
+    (the details behind the toggle).
     """
+
+    def share(rows: list[list[str]]) -> list[list[Any]]:
+        return [[labels.setdefault(k, len(labels)), v] for k, v in rows]
+
     props = dict(feature["properties"])
     for key in ("tip", "popup"):
         card = props.get(key)
-        if card and "r" in card:
-            rows = [[labels.setdefault(k, len(labels)), v] for k, v in card["r"]]
-            props[key] = {**card, "r": rows}
+        if not card:
+            continue
+        card = dict(card)
+        if "r" in card:
+            card["r"] = share(card["r"])
+        if "k" in card:
+            card["k"] = {**card["k"], "r": share(card["k"]["r"])}
+        if "d" in card:
+            groups = [{**g, "r": share(g["r"])} for g in card["d"]["g"]]
+            card["d"] = {**card["d"], "g": groups}
+        props[key] = card
     return {**feature, "properties": props}
 
 
@@ -240,13 +229,19 @@ class _Controls(folium.MacroElement):
           var overlays = {};
           Object.keys(layers).forEach(function (k) { overlays[names[k]] = layers[k]; });
           L.control.layers(null, overlays, {
-            collapsed: window.innerWidth < 1500, position: {{ this.layers_pos|tojson }}
+            collapsed: true, position: {{ this.layers_pos|tojson }}
           }).addTo(map);
           L.control.scale({metric: true, imperial: false, position: {{ this.scale_pos|tojson }}})
             .addTo(map);
           sitingPanel(map, "siting-title", {{ this.title_pos|tojson }});
           sitingPanel(map, "siting-legend", {{ this.legend_pos|tojson }});
           sitingPanel(map, "siting-weights", {{ this.layers_pos|tojson }});
+          sitingFitLater(map);
+          map.on("resize", function () { sitingFitLater(map); });
+          ["toggle", "input", "click"].forEach(function (ev) {
+            document.addEventListener(ev, function () { sitingFitLater(map); }, true);
+          });
+          window.addEventListener("load", function () { sitingFit(map); });
           window.siting = {map: map, layers: layers, counts: {{ this.counts_js }},
                            lang: {{ this.lang|tojson }}};
         })();
@@ -264,8 +259,9 @@ class _Controls(folium.MacroElement):
         rtl = lang is Lang.HE
         self.layers_pos = "topleft" if rtl else "topright"
         self.title_pos = "topright" if rtl else "topleft"
-        self.scale_pos = "bottomright" if rtl else "bottomleft"
-        self.legend_pos = "bottomleft" if rtl else "bottomright"
+        # the scale bar sits under the legend, in its corner: a legend opened on a phone
+        # grows upwards, never across the scale bar
+        self.legend_pos = self.scale_pos = "bottomleft" if rtl else "bottomright"
 
 
 _PAGE_TEMPLATE = Template(
@@ -291,14 +287,15 @@ _CSS = """
  font:15px/1.45 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;
  box-shadow:0 2px 12px rgba(0,0,0,.4)}
 .siting-no-leaflet[hidden]{display:none}
-.siting-weights{max-width:min(360px,86vw);max-height:60vh}
+.siting-panel.siting-weights{max-width:min(360px,86vw);max-height:60vh}
 .siting-w-fac{margin-top:4px;border-top:1px solid #ddd;padding-top:3px}
 .siting-w-row{display:grid;grid-template-columns:1fr 96px 36px;gap:4px;align-items:center}
 .siting-w-row input{width:96px;margin:0}
 .siting-w-out table{border-collapse:collapse}.siting-w-out caption{text-align:start;color:#555}
 .siting-w-out th{font-weight:normal;text-align:start;padding-inline-end:6px}
 .siting-no-leaflet b{display:block;color:#a50026;font-size:17px;margin-bottom:4px}
-.siting-card{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;max-width:360px}
+.siting-card{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;
+ max-width:min(360px,calc(100vw - 80px))}
 .siting-card b{display:block;font-size:14px}
 .siting-card .sub{color:#555;margin-bottom:3px}
 .siting-card table{border-collapse:collapse;margin-top:3px}
@@ -307,10 +304,16 @@ _CSS = """
 [dir=rtl] .siting-card th{padding:1px 0 1px 8px}
 .siting-card td{font-weight:600;text-align:end;white-space:nowrap}
 .siting-card .note{margin-top:4px;color:#7a0000}
+.siting-card caption{text-align:start;color:#555;font-size:12px;padding-top:3px}
+.siting-card .decide caption{color:#333}
+.siting-card details.more{margin-top:4px}
+.siting-card details.more summary{cursor:pointer;color:#08519c}
+.siting-card details.more caption{font-weight:600}
 .siting-panel{background:rgba(255,255,255,.94);padding:6px 9px;border-radius:6px;
  box-shadow:0 1px 5px rgba(0,0,0,.4);
  font:12px/1.4 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;
- max-width:min(430px,72vw);max-height:70vh;overflow:auto}
+ max-width:min(430px,72vw);max-height:70vh;overflow:auto;box-sizing:border-box}
+@media (max-width:759px){.siting-panel:not([open]){max-width:calc(50vw - 40px)}}
 .siting-panel summary{cursor:pointer}
 .siting-panel ul{margin:2px 0;padding-inline-start:18px}
 .siting-panel .warn{color:#a50026;font-weight:600}
@@ -330,6 +333,18 @@ _CSS = """
 _JS_HELPERS = """
 <script>
 var SITING_DIR = %(dir)s;
+function sitingTable(rows, labels, caption) {
+  var tb = document.createElement("table");
+  if (caption) { var cap = tb.createCaption(); cap.textContent = caption; }
+  rows.forEach(function (kv) {
+    var tr = tb.insertRow(); var th = document.createElement("th");
+    th.textContent = typeof kv[0] === "number" ? labels[kv[0]] : kv[0];
+    tr.appendChild(th);
+    var td = tr.insertCell(); var vi = document.createElement("bdi");
+    vi.textContent = kv[1]; td.appendChild(vi);
+  });
+  return tb;
+}
 function sitingCard(c, labels) {
   var d = document.createElement("div");
   d.className = "siting-card"; d.dir = SITING_DIR;
@@ -338,16 +353,15 @@ function sitingCard(c, labels) {
   if (c.s) { var s = document.createElement("div"); s.className = "sub";
              var si = document.createElement("bdi"); si.textContent = c.s;
              s.appendChild(si); d.appendChild(s); }
-  if (c.r) {
-    var tb = document.createElement("table");
-    c.r.forEach(function (kv) {
-      var tr = tb.insertRow(); var th = document.createElement("th");
-      th.textContent = typeof kv[0] === "number" ? labels[kv[0]] : kv[0];
-      tr.appendChild(th);
-      var td = tr.insertCell(); var vi = document.createElement("bdi");
-      vi.textContent = kv[1]; td.appendChild(vi);
-    });
-    d.appendChild(tb);
+  if (c.r) { d.appendChild(sitingTable(c.r, labels)); }
+  if (c.k) { var k = sitingTable(c.k.r, labels, c.k.c); k.className = "decide";
+             d.appendChild(k); }
+  if (c.d) {
+    var det = document.createElement("details"); det.className = "more";
+    var sm = document.createElement("summary"); sm.textContent = c.d.s;
+    det.appendChild(sm);
+    c.d.g.forEach(function (g) { det.appendChild(sitingTable(g.r, labels, g.c)); });
+    d.appendChild(det);
   }
   if (c.n) { var n = document.createElement("div"); n.className = "note";
              n.textContent = c.n; d.appendChild(n); }
@@ -382,9 +396,23 @@ function sitingGeoJson(data) {
       if (p.tip) { layer.bindTooltip(function () { return sitingCard(p.tip, labels); },
                                      {sticky: !p.icon, direction: "top", opacity: 0.96}); }
       if (p.tip && p.popup) { layer.on("popupopen", function () { layer.closeTooltip(); }); }
-      if (p.popup) { layer.bindPopup(function () { return sitingCard(p.popup, labels); },
-                                     {maxWidth: 380, maxHeight: 300,
-                                      autoPanPadding: [40, 40]}); }
+      if (p.popup) { layer.on("popupopen", function (e) { sitingBesidePanels(e.popup); }); }
+      if (p.popup) {
+        var card = null;  // built once, so a re-layout keeps the toggle's state
+        layer.bindPopup(function () {
+                       if (card) { return card; }
+                       card = sitingCard(p.popup, labels);
+                       // the details toggle changes the height: lay the popup out again
+                       // (scroll bar past maxHeight, panned into view)
+                       card.addEventListener("toggle", function () {
+                         if (layer.getPopup()) { layer.getPopup().update(); }
+                       }, true);
+                       return card;
+                     },
+                                     {maxWidth: Math.min(380, window.innerWidth - 70),
+                                      maxHeight: 300,
+                                      autoPanPadding: [40, 40]});
+      }
     }
   });
 }
@@ -398,6 +426,65 @@ function sitingPanel(map, id, position) {
     return el;
   };
   c.addTo(map);
+}
+// Panels in a top corner and the bottom corner below it share the map's height: each keeps
+// its natural height when both fit, else the smaller keeps its own and the other scrolls.
+function sitingFit(map) {
+  var box = map.getContainer(), H = box.clientHeight;
+  ["left", "right"].forEach(function (side) {
+    var fixed = 0;
+    var groups = ["top", "bottom"].map(function (v) {
+      var corner = box.querySelector(".leaflet-" + v + ".leaflet-" + side), ps = [];
+      Array.prototype.forEach.call(corner ? corner.children : [], function (ch) {
+        if (ch.classList.contains("siting-panel")) { ps.push(ch); }
+        else { fixed += ch.offsetHeight + 10; }
+      });
+      return ps;
+    });
+    var n = groups[0].length + groups[1].length;
+    if (!n) { return; }
+    var avail = H - fixed - 10 * n - 12;
+    var need = groups.map(function (ps) {
+      return ps.reduce(function (h, el) { return h + el.scrollHeight + 2; }, 0);
+    });
+    var give = need;
+    if (need[0] + need[1] > avail) {
+      if (need[0] <= avail / 2) { give = [need[0], avail - need[0]]; }
+      else if (need[1] <= avail / 2) { give = [avail - need[1], need[1]]; }
+      else { give = [avail / 2, avail / 2]; }
+    }
+    groups.forEach(function (ps, i) {
+      ps.forEach(function (el) {
+        el.style.maxHeight = Math.max(40, Math.floor(give[i] / ps.length)) + "px";
+      });
+    });
+  });
+}
+// Pan an opened popup clear of the open panels on either side when there is room between
+// them (Leaflet keeps it inside the map only; the panels are controls drawn above it).
+function sitingBesidePanels(popup) {
+  var map = popup._map, el = popup.getElement();
+  if (!map || !el) { return; }
+  var box = map.getContainer().getBoundingClientRect(), left = 0, right = 0;
+  document.querySelectorAll(".siting-panel").forEach(function (p) {
+    var r = p.getBoundingClientRect();
+    if (!r.width) { return; }
+    if (p.closest(".leaflet-left")) { left = Math.max(left, r.right - box.left); }
+    else if (p.closest(".leaflet-right")) { right = Math.max(right, box.right - r.left); }
+  });
+  var room = left + right + el.offsetWidth + 30 <= box.width;
+  var tl = room ? L.point(left + 10, 40) : null, br = room ? L.point(right + 10, 40) : null;
+  var o = popup.options;
+  if (String(o.autoPanPaddingTopLeft) === String(tl) &&
+      String(o.autoPanPaddingBottomRight) === String(br)) { return; }
+  o.autoPanPaddingTopLeft = tl; o.autoPanPaddingBottomRight = br;
+  popup.update();
+}
+var sitingFitPending = false;
+function sitingFitLater(map) {
+  if (sitingFitPending) { return; }
+  sitingFitPending = true;
+  window.requestAnimationFrame(function () { sitingFitPending = false; sitingFit(map); });
 }
 </script>
 """
@@ -509,7 +596,6 @@ def _legend(
     )
     circles = "".join(_legend_circle(n) for n in (1_000, 10_000, 50_000))
     parts = [
-        f"<div><b>{_e(t('legend', lang))}</b></div>",
         f"<div>{_e(t('legend_score', lang))}: {_e(t('score_low', lang))} {ramp} "
         f"{_e(t('score_high', lang))}</div>",
         f'<div><span class="sw" style="background:{EXCLUDED_GREY}"></span> '
@@ -538,7 +624,7 @@ def _legend(
     if auth_legend.get("land"):
         parts.append(
             f'<div><span class="sw" style="background:{LAND_GREY};border:1px dashed #737373">'
-            f"</span> {_e(_lt('legend_land', lang))}</div>"
+            f"</span> {_e(t('legend_land', lang))}</div>"
         )
     if has_exclusions:
         parts.append(
@@ -549,7 +635,10 @@ def _legend(
         parts.append(
             f'<div style="max-width:300px;color:#555">{_e(t("legend_points_note", lang))}</div>'
         )
-    return f'<div id="siting-legend" class="siting-panel" dir="{lang.dir}">{"".join(parts)}</div>'
+    return (
+        f'<details open id="siting-legend" class="siting-panel" dir="{lang.dir}">'
+        f"<summary><b>{_e(t('legend', lang))}</b></summary>{''.join(parts)}</details>"
+    )
 
 
 def _number_ids(root: Element) -> None:

@@ -18,11 +18,15 @@ Layers, each toggleable in the layer control:
   (``T × speed ÷ circuity``), labelled approximate;
 * exclusion zones when the scenario has them.
 
-Popups show every criterion the ranking carries (values, ``contrib_*``
-contributions, ``p_first`` …) plus the residents within the threshold; a title
-block names the scenario, date, cost model (with an APPROXIMATE warning for
-crow-fly), notes and data sources; a legend, a metric scale bar and a
-fullscreen button complete it.
+A candidate's popup (:mod:`siting.present.popups`) is short: the rank, score and cost of
+the best plan containing the site against the recommended plan, and the two or three
+criteria that decide it; every figure of that plan, the score's parts and the site's own
+properties are behind a ``<details>`` toggle.  A title block names the scenario, date,
+cost model (with an APPROXIMATE warning for crow-fly), notes and data sources; a legend,
+a metric scale bar (under the legend, in its corner), a collapsed layer list and a
+fullscreen button complete it.  On a screen under 760 px wide the title block, the
+legend and the weights panel start closed; a top and a bottom panel on one side share
+the map's height so they never overlap.
 
 Safety and reproducibility
     Text from data never reaches the page as markup: features carry plain
@@ -52,7 +56,6 @@ from branca.element import Element
 from folium.plugins import Fullscreen
 
 from siting.costs import metric_points
-from siting.decide.scoring import rank_interval_columns
 from siting.facility import spec
 from siting.layers import METRIC_CRS, POLYGONAL, WGS84, Facility
 from siting.present.assets import check_self_contained, resolve_self_contained
@@ -61,7 +64,7 @@ from siting.present.features import feature as _feature
 from siting.present.features import geojson_geometry as _geojson_geometry
 from siting.present.features import norm as _norm
 from siting.present.features import text as _text
-from siting.present.i18n import Lang, column_label, fmt_number, fmt_value, t
+from siting.present.i18n import Lang, fmt_number, t
 from siting.present.mappage import (
     _CSS,
     _JS_HELPERS,
@@ -85,6 +88,8 @@ from siting.present.mappage import (
     map_layer_counts,
     map_layers,
 )
+from siting.present.popups import candidate_cards
+from siting.present.popups import missing as _missing
 from siting.present.sliders import WeightsScript, weights_panel
 from siting.present.translate import translator
 
@@ -101,40 +106,6 @@ __all__ = [
 ]
 
 SIMPLIFY_M = {"authorities": 20.0, "routes": 5.0, "zones": 20.0, "candidates": 2.0}
-
-# Ranking columns shown in the title of a popup, not as rows; or not at all.
-_NOT_ROWS = frozenset(
-    {
-        "site_id",
-        "facility",
-        "excluded",
-        "exclusion_reason",
-        "chosen",
-        "rank",
-        "score",
-        "plan_value",
-        "unreachable_from",
-        "authority_name_en",  # shown as the authority_id row, in the map's language
-        "authority_name_he",
-    }
-)
-# Preferred order of the rows; other columns follow in the ranking's order.
-_ROW_ORDER = (
-    "plan_sites",
-    "plan_gap_ils_per_year",
-    "plan_gap",
-    "p_in_plan",
-    "total_cost_ils_per_year",
-    "saving_ils_per_year",
-    "mean_driver_km",
-    "coverage_share",
-    "residents_within",
-    "worst_authority_minutes",
-    "nearest_built_up_m",
-    "area_m2",
-    "authority_id",
-)
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -282,72 +253,6 @@ def _localities_layer(
     return _GeoJsonLayer(feats, name=t("layer_localities", lang), key="localities")
 
 
-def _residents_within(result: RunResult, threshold_min: float) -> pd.Series:
-    """Residents of the demand points within ``threshold_min`` of each candidate."""
-    minutes = np.asarray(result.costs.minutes, dtype=float)
-    res = result.localities["residents"].to_numpy(dtype=float)
-    within = (minutes <= threshold_min).T @ res
-    return pd.Series(within, index=pd.Index(result.costs.destination_ids).astype(str))
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
-
-
-def _candidate_rows(
-    r: Mapping[str, Any],
-    columns: list[str],
-    lang: Lang,
-    threshold: float,
-    names: Mapping[str, Mapping[str, str]],
-) -> list[list[str]]:
-    rows = []
-    if not _missing(r.get("score")):
-        rows.append([t("score", lang), fmt_value("score", r.get("score"))])
-    lo_col, hi_col = rank_interval_columns(list(r))
-    lo, hi = r.get(lo_col) if lo_col else None, r.get(hi_col) if hi_col else None
-    if lo is not None and hi is not None and not _missing(lo) and not _missing(hi):
-        rows.append([column_label("rank_interval", lang), f"{int(lo)}–{int(hi)}"])
-    for col in columns:
-        value = r.get(col)
-        if _missing(value):
-            continue
-        label = column_label(col, lang, t=fmt_number(threshold))
-        if col in names:  # ids of authorities / localities → their names
-            key = str(int(value)) if isinstance(value, float | np.floating) else str(value)
-            text = names[col].get(key, key)
-        elif isinstance(value, str):
-            if not value:
-                continue
-            text = value
-        else:
-            text = fmt_value(col, value)
-        rows.append([label, text])
-    return rows
-
-
-def _row_columns(ranking: pd.DataFrame) -> list[str]:
-    cols = [c for c in _ROW_ORDER if c in ranking.columns or c == "residents_within"]
-    contrib = [c for c in ranking.columns if c.startswith("contrib_")]
-    interval = set(rank_interval_columns(list(ranking.columns))) - {None}
-    rest = [
-        c
-        for c in ranking.columns
-        if c not in _NOT_ROWS
-        and c not in cols
-        and c not in contrib
-        and c not in interval
-        and not c.startswith("_")
-    ]
-    return cols + contrib + rest
-
-
-def _site_title(site_id: str, rank: Any, lang: Lang) -> str:
-    if rank is None or rank is pd.NA or (isinstance(rank, float) and np.isnan(rank)):
-        return f"{t('site', lang)} {site_id} — {t('excluded', lang)}"
-    return f"{t('site', lang)} {site_id} — {t('rank', lang).lower()} {int(rank)}"
-
-
 def _candidate_layers(
     result: RunResult, lang: Lang, auth_names: Mapping[int, str]
 ) -> tuple[list[_GeoJsonLayer], dict[Facility, dict[str, dict[str, Any]]]]:
@@ -370,40 +275,20 @@ def _candidate_layers(
         threshold = _threshold(result, fac)
         rk = res.ranking.copy()
         rk["site_id"] = rk["site_id"].astype(str)
-        within = _residents_within(result, threshold)
-        rk["residents_within"] = rk["site_id"].map(within)
-        columns = _row_columns(rk)
+        popups = candidate_cards(result, fac, lang, threshold=threshold, names=names, translate=tr)
         # colour by the score of the best plan containing the site (or by its gap from
         # the recommended plan when the objective has no score)
         rk["_colour"] = rk["score"] if rk["score"].notna().any() else -rk["plan_gap"]
         eligible = rk.loc[rk["rank"].notna(), "_colour"].astype(float)
         lo = float(eligible.min()) if len(eligible) else 0.0
         hi = float(eligible.max()) if len(eligible) else 1.0
-        n_ranked = int(rk["rank"].notna().sum())
-        chosen = set(res.chosen)
         feats, fac_cards = [], {}
         for r in rk.to_dict("records"):
             sid = r["site_id"]
-            excluded = bool(r["excluded"])
-            sub = t(fac.value, lang) + (f" — {t('chosen', lang)} ✓" if sid in chosen else "")
-            if excluded or _missing(r.get("rank")):
-                reason = tr(_text(r.get("exclusion_reason"))) or t("not_ranked", lang)
-                card = _card(_site_title(sid, None, lang), sub, [[t("reason", lang), reason]])
-                tip = _card(f"{sid}: {t('excluded', lang) if excluded else reason}", reason)
+            card, tip = popups[sid]
+            if bool(r["excluded"]) or _missing(r.get("rank")):
                 fill, opacity = EXCLUDED_GREY, 0.35
             else:
-                rank = int(r["rank"])
-                rows = [
-                    [t("rank", lang), t("rank_of", lang, rank=rank, n=n_ranked)],
-                    *_candidate_rows(r, columns, lang, threshold, names),
-                ]
-                card = _card(_site_title(sid, rank, lang), sub, rows)
-                shown = (
-                    f" · {t('score', lang)} {fmt_value('score', r['score'])}"
-                    if not _missing(r.get("score"))
-                    else ""
-                )
-                tip = _card(f"{sid} · {t('rank', lang)} {rank}{shown}")
                 fill = _ramp(_norm(float(r["_colour"]), lo, hi), SCORE_STOPS)
                 opacity = 0.6
             fac_cards[sid] = card
