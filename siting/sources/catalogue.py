@@ -7,8 +7,9 @@ things no source could be found for (cited as ``DOMAIN 8.<n>``), the other secti
 cited as ``DOMAIN <n>``.  The package ships them as ``catalogue.csv`` beside this module
 (rebuilt from DOMAIN.md by ``data/build_sources.py``), one row per id: ``id, kind, topic,
 title, title_he, publisher, year, url, other_urls, same_as, note``; publisher and year only
-where the entry gives them, ``title_he`` only for the project's own text (publications keep
-the title they were published under).
+where the entry gives them; ``title`` as DOMAIN gives it (a publication's title or
+description, in its language), ``title_he`` the project's own Hebrew rendering of every
+entry (for a publication a translation of its description, ``data/sources_he.csv``).
 
 :func:`lookup` finds one id, :func:`find_ids` the ids a text cites, and :func:`cited_ids`
 those a run cites (its parameters' sources and notes, the run's notes, data sources,
@@ -83,8 +84,8 @@ class SourceEntry:
         return out
 
     def display_title(self, lang: str = "en") -> str:
-        """The title in ``lang``: the Hebrew rendering of the project's own text where there
-        is one, otherwise the title as published."""
+        """The title in ``lang``: the project's Hebrew rendering where there is one,
+        otherwise the title as DOMAIN gives it."""
         return self.title_he if lang == "he" and self.title_he else self.title
 
 
