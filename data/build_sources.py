@@ -22,6 +22,8 @@ package ships (:mod:`siting.sources.catalogue` reads it), one row per id:
                 the entry's text, not a published title; :func:`hebrew_sources`)
 ``publisher``   the publishing body or outlet, only where the entry names it (:data:`PUBLISHERS`;
                 every value is checked to occur in the entry's text)
+``publisher_he`` the publisher's Hebrew name where it has one (:data:`PUBLISHERS_HE`),
+                empty for names with no Hebrew form (Waste360, OECD, Valhalla...)
 ``year``        the first year the entry's title names (publication or data year, as given),
                 empty when it names none or :data:`NO_YEAR` says the year is not the
                 publication's
@@ -51,6 +53,7 @@ FIELDS = (
     "title",
     "title_he",
     "publisher",
+    "publisher_he",
     "year",
     "url",
     "other_urls",
@@ -113,6 +116,26 @@ PUBLISHERS = {
     "C6": "NAP Slovenia",
     "M4": "Env. Modelling & Software",
     "M6": "DCLG",
+}
+
+#: The Hebrew name of a publisher that has one (the others stay as named: no Hebrew form).
+PUBLISHERS_HE = {
+    "MoEP": "המשרד להגנת הסביבה",
+    "The Ministry of Environmental Protection": "המשרד להגנת הסביבה",
+    "CBS": "הלמ״ס",
+    "Haaretz": "הארץ",
+    "World Bank": "הבנק העולמי",
+    "Samuel Neaman Institute": "מוסד שמואל נאמן",
+    "US EPA": "הסוכנות להגנת הסביבה של ארה״ב (US EPA)",
+    "Orange County NC": "מחוז אורנג׳, צפון קרוליינה",
+    "UK Environment Agency": "הסוכנות הסביבתית של בריטניה",
+    "Sharon-Carmel Cities Association": "איגוד ערים שרון-כרמל",
+    "JPost": "ג׳רוזלם פוסט",
+    "Karmiel municipality": "עיריית כרמיאל",
+    "DfT": "משרד התחבורה הבריטי (DfT)",
+    "OSM wiki": "ויקי OSM",
+    "NAP Slovenia": "נקודת הגישה הלאומית של סלובניה (NAP)",
+    "DCLG": "משרד הקהילות והשלטון המקומי של בריטניה (DCLG)",
 }
 
 #: Hebrew for the project's own text: DOMAIN's section headings and §8 gaps (the
@@ -197,6 +220,7 @@ def _entry(eid: str, text: str, topic: str) -> dict[str, str]:
         "topic": topic,
         "title": _clean(title),
         "publisher": publisher,
+        "publisher_he": PUBLISHERS_HE.get(publisher, ""),
         "year": years[0] if years else "",
         "url": urls[0] if urls else "",
         "other_urls": " ".join(urls[1:]),

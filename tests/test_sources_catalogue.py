@@ -190,6 +190,15 @@ def test_every_publication_has_a_hebrew_description():
         missing = [n for n in re.findall(r"\d+(?:[.,]\d+)*", e.title) if n not in e.title_he]
         assert missing == [], sid
     assert lookup("T13").title_he == "מפעל המיון של ורידיס בעפולה (2021)"
+    # publishers by their Hebrew name where they have one, else as named
+    for e in pubs.values():
+        if e.publisher_he:
+            assert e.publisher, e.id
+            he = len(HEBREW.findall(e.publisher_he))
+            assert he / (he + len(LATIN.findall(e.publisher_he))) > 0.5, e.id
+    assert lookup("S1").display_publisher("he") == "המשרד להגנת הסביבה"
+    assert lookup("S1").display_publisher("en") == "MoEP"
+    assert lookup("V4").display_publisher("he") == "Waste360"  # no Hebrew form
     assert "SR2015 No 4" in lookup("T8").title_he
 
 

@@ -217,7 +217,8 @@ def _cited_sources(result: RunResult, lang: Lang) -> str:
     )
     rows = "".join(
         f'<tr id="{_e(_anchor(e.id))}"><td class="id"><bdi>{_e(e.id)}</bdi></td>'
-        f"<td>{_source_title(e, lang)}</td><td><bdi>{_e(e.publisher)}</bdi></td>"
+        f"<td>{_source_title(e, lang)}</td>"
+        f"<td><bdi>{_e(e.display_publisher(lang.value))}</bdi></td>"
         f"<td>{_e(e.year)}</td></tr>"
         for e in found
     )
