@@ -158,7 +158,7 @@ def test_every_id_the_default_run_cites_resolves_and_is_listed(result):
     assert "(תרגום)" in he
     t13 = lookup("T13")
     link = f'<a class="src" href="{t13.url}" title="{t13.title}">'
-    assert f'{link}<span class="src-he" dir="auto">{t13.title_he}</span></a>' in he
+    assert f'{link}<span class="src-he" dir="rtl">{t13.title_he}</span></a>' in he
     assert "Veridis Afula" not in he.replace(link, "")
     assert lookup("DOMAIN 8.6").title_he in he
     assert "לא נמצא מקור" in he

@@ -168,9 +168,9 @@ def _source_title(entry: SourceEntry, lang: Lang) -> str:
             f" ({_source_title(other, lang)})" if other is not None else ""
         )
     if lang is Lang.HE and entry.title_he:
-        # the project's translation (the column says so); it mixes Hebrew with names that
-        # have no Hebrew form, so its direction comes from its first letter
-        title = f'<span class="src-he" dir="auto">{_e(entry.title_he)}</span>'
+        # the project's translation (the column says so): a Hebrew sentence, right to left
+        # even where it starts with a name that has no Hebrew form ("S. Cointreau (...)")
+        title = f'<span class="src-he" dir="rtl">{_e(entry.title_he)}</span>'
         tip = f' title="{_e(entry.title)}"'
     else:
         # English titles are marked as such; a title that mixes Hebrew and Latin takes its
