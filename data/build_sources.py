@@ -16,10 +16,14 @@ package ships (:mod:`siting.sources.catalogue` reads it), one row per id:
                 or ``section`` (a section of the domain research)
 ``topic``       the heading the entry is listed under in DOMAIN §9
 ``title``       the entry's text before its first link, as DOMAIN gives it
-``title_he``    a Hebrew rendering of the project's own text (sections, §8 gaps:
-                :data:`HEBREW_TITLES`); empty for publications, whose titles stay as published
+``title_he``    the project's own Hebrew rendering: of its own text (sections, §8 gaps:
+                :data:`HEBREW_TITLES`) and of each publication's description
+                (``data/sources_he.csv``, hand-kept, one row per §9 id: a translation of
+                the entry's text, not a published title; :func:`hebrew_sources`)
 ``publisher``   the publishing body or outlet, only where the entry names it (:data:`PUBLISHERS`;
                 every value is checked to occur in the entry's text)
+``publisher_he`` the publisher's Hebrew name where it has one (:data:`PUBLISHERS_HE`),
+                empty for names with no Hebrew form (Waste360, OECD, Valhalla...)
 ``year``        the first year the entry's title names (publication or data year, as given),
                 empty when it names none or :data:`NO_YEAR` says the year is not the
                 publication's
@@ -40,6 +44,7 @@ from pathlib import Path
 
 DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "DOMAIN.md"
 OUT = Path(__file__).resolve().parents[1] / "siting" / "sources" / "catalogue.csv"
+HEBREW_SOURCES = Path(__file__).resolve().parent / "sources_he.csv"
 
 FIELDS = (
     "id",
@@ -48,6 +53,7 @@ FIELDS = (
     "title",
     "title_he",
     "publisher",
+    "publisher_he",
     "year",
     "url",
     "other_urls",
@@ -112,8 +118,28 @@ PUBLISHERS = {
     "M6": "DCLG",
 }
 
-#: Hebrew for the project's own text: DOMAIN's section headings and §8 gaps (not titles
-#: of publications, which the outputs show as published).
+#: The Hebrew name of a publisher that has one (the others stay as named: no Hebrew form).
+PUBLISHERS_HE = {
+    "MoEP": "המשרד להגנת הסביבה",
+    "The Ministry of Environmental Protection": "המשרד להגנת הסביבה",
+    "CBS": "הלמ״ס",
+    "Haaretz": "הארץ",
+    "World Bank": "הבנק העולמי",
+    "Samuel Neaman Institute": "מוסד שמואל נאמן",
+    "US EPA": "הסוכנות להגנת הסביבה של ארה״ב (US EPA)",
+    "Orange County NC": "מחוז אורנג׳, צפון קרוליינה",
+    "UK Environment Agency": "הסוכנות הסביבתית של בריטניה",
+    "Sharon-Carmel Cities Association": "איגוד ערים שרון-כרמל",
+    "JPost": "ג׳רוזלם פוסט",
+    "Karmiel municipality": "עיריית כרמיאל",
+    "DfT": "משרד התחבורה הבריטי (DfT)",
+    "OSM wiki": "ויקי OSM",
+    "NAP Slovenia": "נקודת הגישה הלאומית של סלובניה (NAP)",
+    "DCLG": "משרד הקהילות והשלטון המקומי של בריטניה (DCLG)",
+}
+
+#: Hebrew for the project's own text: DOMAIN's section headings and §8 gaps (the
+#: publications' Hebrew descriptions are in ``data/sources_he.csv``).
 HEBREW_TITLES = {
     "DOMAIN 1": "טבלת הפרמטרים",
     "DOMAIN 1a": "כמויות הפסולת והרכבה",
@@ -194,12 +220,24 @@ def _entry(eid: str, text: str, topic: str) -> dict[str, str]:
         "topic": topic,
         "title": _clean(title),
         "publisher": publisher,
+        "publisher_he": PUBLISHERS_HE.get(publisher, ""),
         "year": years[0] if years else "",
         "url": urls[0] if urls else "",
         "other_urls": " ".join(urls[1:]),
         "same_as": "",
         "note": "; ".join(notes),
     }
+
+
+def hebrew_sources(path: Path = HEBREW_SOURCES) -> dict[str, str]:
+    """The project's Hebrew description of each publication, by id (``#`` lines are comments)."""
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    out: dict[str, str] = {}
+    for row in csv.DictReader(lines):
+        if row["id"] in out or not row["title_he"].strip():
+            raise SystemExit(f"{path.name}: {row['id']} is given twice or empty")
+        out[row["id"]] = row["title_he"].strip()
+    return out
 
 
 def parse(text: str) -> list[dict[str, str]]:
@@ -270,11 +308,18 @@ def parse(text: str) -> list[dict[str, str]]:
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise SystemExit(f"ids defined twice in DOMAIN.md: {dup}")
+    sources_he = hebrew_sources()
+    stray = sorted(set(sources_he) - {r["id"] for r in rows if r["kind"] == "source"})
+    if stray:
+        raise SystemExit(f"{HEBREW_SOURCES.name} has ids DOMAIN §9 does not define: {stray}")
     for r in rows:
-        if r["kind"] != "source":
-            if r["id"] not in HEBREW_TITLES:
-                raise SystemExit(f"no Hebrew title for {r['id']} ({r['title']}): add HEBREW_TITLES")
-            r["title_he"] = HEBREW_TITLES[r["id"]]
+        if r["kind"] == "source":
+            table, name = sources_he, HEBREW_SOURCES.name
+        else:
+            table, name = HEBREW_TITLES, "HEBREW_TITLES"
+        if r["id"] not in table:
+            raise SystemExit(f"no Hebrew title for {r['id']} ({r['title']}): add it to {name}")
+        r["title_he"] = table[r["id"]]
     return [{f: r.get(f, "") for f in FIELDS} for r in rows]
 
 

@@ -77,9 +77,7 @@ def test_entries_hold_only_what_domain_gives():
             assert url.startswith(("http://", "https://")), (e.id, url)
         if e.kind != "source":
             assert not e.url, e.id
-            assert e.title_he, e.id  # project text: Hebrew given
-        else:
-            assert not e.title_he, e.id  # publications keep their published title
+        assert e.title_he, e.id  # every entry has the project's Hebrew rendering
     assert lookup("T13").url.startswith("https://www.iif.co.il/newsroom/veridis")
     assert lookup("V3").publisher == "CRC"
     assert lookup("V3").year == "2005"
@@ -150,11 +148,58 @@ def test_every_id_the_default_run_cites_resolves_and_is_listed(result):
             e = lookup(sid)
             if e.url:  # clickable, to the entry's own link
                 assert f'href="{e.url.replace("&", "&amp;")}"' in page, sid
+    en = build_report(result, lang="en")
     he = build_report(result, lang="he")
-    # publications keep their title as published, marked English; the project's gaps in Hebrew
-    assert '<cite lang="en" dir="ltr">Veridis Afula sorting plant (2021)</cite>' in he
+    # the English report shows the title as published, marked English; the Hebrew one the
+    # project's translation (so its column says), the published title only as the tooltip
+    published = '<cite lang="en" dir="ltr">Veridis Afula sorting plant (2021)</cite>'
+    assert published in en
+    assert published not in he
+    assert "(תרגום)" in he
+    t13 = lookup("T13")
+    link = f'<a class="src" href="{t13.url}" title="{t13.title}">'
+    assert f'{link}<span class="src-he" dir="rtl">{t13.title_he}</span></a>' in he
+    assert "Veridis Afula" not in he.replace(link, "")
     assert lookup("DOMAIN 8.6").title_he in he
     assert "לא נמצא מקור" in he
+    he_entry = next(e for e in manifest(result, {})["cited_sources"] if e["id"] == "T13")
+    assert he_entry["title"] == t13.title
+    assert he_entry["title_he"] == t13.title_he
+
+
+HEBREW = re.compile(r"[\u0590-\u05ff]")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+def test_every_publication_has_a_hebrew_description():
+    """data/sources_he.csv: each publication's description in Hebrew, proper names that have
+    no Hebrew form (EPA, Waste360, SR2015 No 4, file names) kept in Latin."""
+    build = _build_module()
+    table = build.hebrew_sources()
+    pubs = {k: e for k, e in catalogue().items() if e.kind == "source"}
+    assert len(pubs) > 80
+    assert set(table) == set(pubs)  # one row per publication, nothing else
+    for sid, e in pubs.items():
+        assert e.title_he == table[sid], sid
+        he = len(HEBREW.findall(e.title_he))
+        latin = len(LATIN.findall(e.title_he))
+        assert he / (he + latin) > 0.5, (sid, e.title_he)
+        if e.same_as:
+            assert e.title_he.startswith(f"זהה ל-{e.same_as}"), sid
+        # every number of the entry, as DOMAIN gives it
+        missing = [n for n in re.findall(r"\d+(?:[.,]\d+)*", e.title) if n not in e.title_he]
+        assert missing == [], sid
+    assert lookup("T13").title_he == "מפעל המיון של ורידיס בעפולה (2021)"
+    # publishers by their Hebrew name where they have one, else as named
+    for e in pubs.values():
+        if e.publisher_he:
+            assert e.publisher, e.id
+            he = len(HEBREW.findall(e.publisher_he))
+            assert he / (he + len(LATIN.findall(e.publisher_he))) > 0.5, e.id
+    assert lookup("S1").display_publisher("he") == "המשרד להגנת הסביבה"
+    assert lookup("S1").display_publisher("en") == "MoEP"
+    assert lookup("V4").display_publisher("he") == "Waste360"  # no Hebrew form
+    assert "SR2015 No 4" in lookup("T8").title_he
 
 
 def test_a_surveyed_plot_named_like_a_source_is_not_a_citation(result):

@@ -480,10 +480,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "marks a figure no source could be found for, an assumption to set locally.",
         "כל מזהה מקור בדוח, במפה, בקובץ המניפסט ובקובצי ה-CSV מפנה לשורה אחת כאן. מזהי "
         "DOMAIN מפנים למחקר הרקע של הפרויקט: DOMAIN 8.n מסמן נתון שלא נמצא לו מקור, הנחה "
-        "שיש לקבוע במקום.",
+        "שיש לקבוע במקום. תיאורי המקורות הם תרגום של הפרויקט; הכותר כפי שפורסם מופיע "
+        "כשמצביעים על הקישור, ובדוח האנגלי.",
     ),
     "src_id": ("Id", "מזהה"),
-    "src_title": ("Title (as published) and link", "כותר (כפי שפורסם) וקישור"),
+    "src_title": ("Title (as published) and link", "תיאור המקור (תרגום) וקישור"),
     "src_publisher": ("Publisher", "מפרסם"),
     "src_year": ("Year", "שנה"),
     "src_unsourced": ("No source found", "לא נמצא מקור"),

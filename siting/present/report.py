@@ -155,8 +155,9 @@ _HEBREW = re.compile(r"[\u0590-\u05ff]")
 
 
 def _source_title(entry: SourceEntry, lang: Lang) -> str:
-    """The entry's title cell: a publication's title as published (``lang`` marked, linked),
-    or the project's own text in the reader's language for DOMAIN sections and gaps."""
+    """The entry's title cell, linked: in English a publication's title as published
+    (marked English); in Hebrew the project's Hebrew description of it, with the published
+    title as the link's tooltip; DOMAIN sections and gaps in the reader's language."""
     if entry.kind == "unsourced":
         return f"<b>{_e(t('src_unsourced', lang))}</b>: {_e(entry.display_title(lang.value))}"
     if entry.kind == "section":
@@ -166,17 +167,24 @@ def _source_title(entry: SourceEntry, lang: Lang) -> str:
         return _e(t("src_same_as", lang, id=entry.same_as)) + (
             f" ({_source_title(other, lang)})" if other is not None else ""
         )
-    # English titles are marked as such; a title that mixes Hebrew and Latin takes its
-    # direction from its first letter
-    tag = ' dir="auto"' if _HEBREW.search(entry.title) else ' lang="en" dir="ltr"'
-    title = f"<cite{tag}>{_e(entry.title)}</cite>"
+    if lang is Lang.HE and entry.title_he:
+        # the project's translation (the column says so): a Hebrew sentence, right to left
+        # even where it starts with a name that has no Hebrew form ("S. Cointreau (...)")
+        title = f'<span class="src-he" dir="rtl">{_e(entry.title_he)}</span>'
+        tip = f' title="{_e(entry.title)}"'
+    else:
+        # English titles are marked as such; a title that mixes Hebrew and Latin takes its
+        # direction from its first letter
+        tag = ' dir="auto"' if _HEBREW.search(entry.title) else ' lang="en" dir="ltr"'
+        title = f"<cite{tag}>{_e(entry.title)}</cite>"
+        tip = ""
     if not entry.url:
         return title
     more = "".join(
         f' <a class="src-more" href="{_e(u)}">[{i}]</a>'
         for i, u in enumerate(entry.other_urls, start=2)
     )
-    return f'<a class="src" href="{_e(entry.url)}">{title}</a>{more}'
+    return f'<a class="src" href="{_e(entry.url)}"{tip}>{title}</a>{more}'
 
 
 _ID_TOKEN = re.compile(
@@ -209,7 +217,8 @@ def _cited_sources(result: RunResult, lang: Lang) -> str:
     )
     rows = "".join(
         f'<tr id="{_e(_anchor(e.id))}"><td class="id"><bdi>{_e(e.id)}</bdi></td>'
-        f"<td>{_source_title(e, lang)}</td><td><bdi>{_e(e.publisher)}</bdi></td>"
+        f"<td>{_source_title(e, lang)}</td>"
+        f"<td><bdi>{_e(e.display_publisher(lang.value))}</bdi></td>"
         f"<td>{_e(e.year)}</td></tr>"
         for e in found
     )

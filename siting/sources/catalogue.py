@@ -6,9 +6,11 @@ domain research (``shared/DOMAIN.md``): section 9 lists the publications, sectio
 things no source could be found for (cited as ``DOMAIN 8.<n>``), the other sections are
 cited as ``DOMAIN <n>``.  The package ships them as ``catalogue.csv`` beside this module
 (rebuilt from DOMAIN.md by ``data/build_sources.py``), one row per id: ``id, kind, topic,
-title, title_he, publisher, year, url, other_urls, same_as, note``; publisher and year only
-where the entry gives them, ``title_he`` only for the project's own text (publications keep
-the title they were published under).
+title, title_he, publisher, publisher_he, year, url, other_urls, same_as, note``; publisher
+and year only where the entry gives them (``publisher_he`` where the publisher has a Hebrew
+name); ``title`` as DOMAIN gives it (a publication's title or description, in its
+language), ``title_he`` the project's own Hebrew rendering of every entry (for a
+publication a translation of its description, ``data/sources_he.csv``).
 
 :func:`lookup` finds one id, :func:`find_ids` the ids a text cites, and :func:`cited_ids`
 those a run cites (its parameters' sources and notes, the run's notes, data sources,
@@ -70,6 +72,7 @@ class SourceEntry:
     title: str
     title_he: str
     publisher: str
+    publisher_he: str
     year: str
     url: str
     other_urls: tuple[str, ...]
@@ -83,9 +86,13 @@ class SourceEntry:
         return out
 
     def display_title(self, lang: str = "en") -> str:
-        """The title in ``lang``: the Hebrew rendering of the project's own text where there
-        is one, otherwise the title as published."""
+        """The title in ``lang``: the project's Hebrew rendering where there is one,
+        otherwise the title as DOMAIN gives it."""
         return self.title_he if lang == "he" and self.title_he else self.title
+
+    def display_publisher(self, lang: str = "en") -> str:
+        """The publisher in ``lang``: its Hebrew name where it has one, else as named."""
+        return self.publisher_he if lang == "he" and self.publisher_he else self.publisher
 
 
 @functools.cache
@@ -107,6 +114,7 @@ def catalogue() -> dict[str, SourceEntry]:
             title=row["title"],
             title_he=row["title_he"],
             publisher=row["publisher"],
+            publisher_he=row["publisher_he"],
             year=row["year"],
             url=row["url"],
             other_urls=tuple(row["other_urls"].split()),
