@@ -20,8 +20,10 @@ from each scenario's axis values (:func:`siting.sweep.spec.scenario_seed`).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import os
+import pickle
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
@@ -30,7 +32,15 @@ import numpy as np
 from siting.layers import Facility
 from siting.sweep.spec import Sweep
 
-__all__ = ["Executor", "Place", "Solved", "executor", "price_plans", "solve_scenario"]
+__all__ = [
+    "Executor",
+    "Place",
+    "Solved",
+    "executor",
+    "price_plans",
+    "solve_scenario",
+    "within_capacity",
+]
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +220,14 @@ def price_plans(
             if not np.isfinite(cost[np.arange(len(assign)), assign]).all():
                 rows.append({"infeasible": "some localities cannot reach the plan's sites"})
                 continue
+            if p.load is not None and p.capacity is not None:
+                fitted, why = within_capacity(
+                    cost, cols, assign, load=p.load, capacity=p.capacity, site_ids=p.site_ids
+                )
+                if fitted is None:
+                    rows.append({"infeasible": why})
+                    continue
+                assign = fitted
             plan_eval = evaluate_plan(p, cols, assign, model=m)
             f = plan_eval.figures
             rows.append(
@@ -223,6 +241,57 @@ def price_plans(
             )
         out[fac] = rows
     return out
+
+
+def within_capacity(
+    cost: np.ndarray,
+    cols: Sequence[int],
+    assign: np.ndarray,
+    *,
+    load: np.ndarray,
+    capacity: np.ndarray,
+    site_ids: np.ndarray,
+) -> tuple[np.ndarray | None, str]:
+    """The plan's allocation within its sites' capacities, as the solve would make it.
+
+    Plans of one or two sites are solved with every locality at its nearest site (a plan
+    whose nearest-site allocation overfills a site is not a plan there,
+    :func:`siting.decide.optimise.best_plan`), so a plan whose nearest localities overfill
+    a site is infeasible.  Larger plans may send localities elsewhere (the single-sourced
+    capacitated model): the cheapest such allocation is solved exactly, and a plan with
+    none is infeasible.  Returns the allocation, or ``None`` and the reason.
+    """
+    from siting import locate
+    from siting.errors import SitingError
+
+    cols = sorted(int(c) for c in cols)
+    used = np.bincount(assign, weights=load, minlength=cost.shape[1])
+    over = [j for j in cols if used[j] > capacity[j] * (1 + 1e-9)]
+    if not over:
+        return assign, ""
+    j = over[0]
+    why = (
+        f"{site_ids[j]} over capacity: its nearest localities need {used[j]:,.0f} spaces, "
+        f"it holds {capacity[j]:,.0f}"
+    )
+    if len(cols) <= 2:
+        return None, why
+    sub = cost[:, cols]
+    try:
+        sol = locate.fixed_charge(
+            sub - np.min(sub, axis=1, keepdims=True),
+            load,
+            capacity[cols],
+            np.zeros(len(cols)),
+            p=len(cols),
+            single_sourcing=True,
+            cost_weights=np.ones(len(load)),
+            fixed=range(len(cols)),
+            time_limit_s=30.0,
+        )
+    except SitingError:
+        return None, f"{why}, and no allocation within every capacity exists"
+    return np.asarray(cols)[np.asarray(sol.assignment, dtype=int)], ""
 
 
 # --------------------------------------------------------------------------- executors
@@ -259,7 +328,8 @@ class _Dask(Executor):
         self.workers = max(1, len(client.scheduler_info().get("workers", {})))
 
     def scatter(self, obj: Any) -> Any:
-        return self.client.scatter(obj, broadcast=False, hash=False)
+        # one copy on every worker, sent once: a task names it by key and never carries it
+        return self.client.scatter(obj, broadcast=True, hash=False)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         return self.client.submit(fn, *args, pure=False)
@@ -283,14 +353,25 @@ def executor(scheduler: str | None = None, *, workers: int | None = None) -> Exe
     the machine's cores), ``"synchronous"`` in this process, else a scheduler's address."""
     if scheduler == "synchronous":
         return Executor()
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler:
         return _Dask(Client(scheduler))
     n = workers or os.cpu_count() or 1
     for name in ("distributed", "distributed.scheduler", "distributed.nanny"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    cluster = LocalCluster(
+    import dask
+
+    # the Active Memory Manager would drop the broadcast replicas (ReduceReplicas)
+    with dask.config.set({"distributed.scheduler.active-memory-manager.start": False}):
+        cluster = _local_cluster(n)
+    return _Dask(Client(cluster), cluster)
+
+
+def _local_cluster(n: int) -> Any:
+    from distributed import LocalCluster
+
+    return LocalCluster(
         n_workers=n,
         threads_per_worker=1,
         processes=True,
@@ -298,7 +379,6 @@ def executor(scheduler: str | None = None, *, workers: int | None = None) -> Exe
         worker_dashboard_address=None,
         silence_logs=logging.ERROR,
     )
-    return _Dask(Client(cluster), cluster)
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -319,12 +399,18 @@ def run_tasks(
     """
     from tqdm.auto import tqdm
 
-    shared: dict[int, Any] = {}
+    shared: dict[str, Any] = {}
+    keys: dict[int, str] = {}
 
     def once(obj: Any) -> Any:
-        if id(obj) not in shared:
-            shared[id(obj)] = ex.scatter(obj)
-        return shared[id(obj)]
+        """One scatter per distinct content (scenarios of one membership share a region
+        built separately for each of them)."""
+        if id(obj) not in keys:
+            keys[id(obj)] = hashlib.sha256(pickle.dumps(obj)).hexdigest()
+        key = keys[id(obj)]
+        if key not in shared:
+            shared[key] = ex.scatter(obj)
+        return shared[key]
 
     items = sweep.scenarios
     bar = tqdm(
