@@ -484,7 +484,7 @@ def sweep(  # noqa: PLR0917 (typer maps parameters to options)
     target = out or Path(sw.out_dir or Path("maps") / safe_name(sw.name, default="sweep"))
     check_output_folder(target, force=force)
     result = run_sweep(sw, scheduler=scheduler, workers=workers, progress=not quiet)
-    write_sweep(result, target, lang=lang or Lang.parse(sw.lang), force=force)
+    written = write_sweep(result, target, lang=lang or Lang.parse(sw.lang), force=force)
     for rec in result.recommendation().itertuples(index=False):
         typer.echo(
             f"{rec.group} {rec.facility}: robust plan {rec.plan_sites} — worst-case regret "
@@ -495,7 +495,7 @@ def sweep(  # noqa: PLR0917 (typer maps parameters to options)
         typer.echo(f"note: {note}")
     typer.echo(
         f"{len(sw.scenarios)} scenarios in {result.seconds:.1f} s on {result.workers} "
-        f"worker(s); wrote {target}/: sweep.csv, robust.csv, sites.csv, sweep.html"
+        f"worker(s); wrote {target}/: {', '.join(written)}"
     )
 
 

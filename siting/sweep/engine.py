@@ -58,7 +58,12 @@ FIGURES = (
     "mean_authority_minutes",
     "worst_authority_minutes",
     "plan_score",
+    "tonnes_per_year",
+    "trucks",
 )
+
+#: Tolerance (m) of the members' land outline kept per scenario for the national map.
+OUTLINE_M = 250.0
 
 
 def places(cand: Any, origin: tuple[float, float] | None, cell_m: float) -> list[Place]:
@@ -108,6 +113,7 @@ class Solved:
     alternatives: dict[str, dict[str, tuple[Place, ...] | str]]  # resolved (or an error)
     priced: dict[str, _Priced] = dataclasses.field(default_factory=dict, repr=False)
     error: str = ""
+    outline: str = ""  # the members' land, EPSG:2039 WKT simplified at OUTLINE_M
 
     def summary(self) -> Solved:
         """The same without the arrays (what the client gathers)."""
@@ -151,15 +157,29 @@ def solve_scenario(
     plans: dict[str, tuple[Place, ...]] = {}
     priced: dict[str, _Priced] = {}
     resolved: dict[str, dict[str, tuple[Place, ...] | str]] = {}
-    members = len(result.region.members)
+    member_rows = result.region.members
+    members = len(member_rows)
+    population = float(member_rows["population"].sum()) if "population" in member_rows else np.nan
+    auth = {
+        col: dict(zip(cand["id"].astype(str), cand[col].astype(str), strict=True))
+        for col in ("authority_name_en", "authority_name_he")
+        if col in cand.columns
+    }
     for fac, res in result.results.items():
         row: dict[str, Any] = {
             "facility": fac.value,
             "status": "ok" if res.chosen else "no plan",
             "region": result.region.name,
             "members": members,
+            "population": population,
             "plan_sites": ";".join(res.chosen),
             "plan_places": ";".join(f"{by_id[c][0]} {by_id[c][1]}" for c in res.chosen),
+            "plan_authorities": ";".join(
+                auth.get("authority_name_en", {}).get(c, "") for c in res.chosen
+            ),
+            "plan_authorities_he": ";".join(
+                auth.get("authority_name_he", {}).get(c, "") for c in res.chosen
+            ),
             "n_sites": len(res.chosen),
             "objective": res.objective,
             "objective_unit": res.objective_unit,
@@ -182,7 +202,22 @@ def solve_scenario(
                 if unknown
                 else tuple(sorted(by_id[str(x)] for x in sites))
             )
-    return Solved(index, rows, plans, resolved, priced)
+    return Solved(index, rows, plans, resolved, priced, outline=_outline(result.region))
+
+
+def _outline(region: Any) -> str:
+    """The members' land as one simplified EPSG:2039 polygon (WKT), "" without polygons."""
+    import shapely
+    from shapely.ops import unary_union
+
+    from siting.layers import METRIC_CRS
+
+    geoms = region.members.to_crs(METRIC_CRS).geometry
+    polys = [g for g in geoms if g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
+    if not polys:
+        return ""
+    land = unary_union(polys).simplify(OUTLINE_M)
+    return str(shapely.to_wkt(land, rounding_precision=0))
 
 
 def price_plans(
