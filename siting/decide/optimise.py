@@ -3,9 +3,13 @@ the Monte Carlo over the weights that re-solves the plan per draw.
 
 Every model here minimises a sum (or, for p-center, a maximum) over demand rows of the
 cost of the row's site.  With one site (``p = 1``) every plan is enumerated; with two, every
-pair (vectorised, ``m²/2 × n`` operations: 0.03 s for 600 candidates and 60 localities);
-beyond, the exact solvers of :mod:`siting.locate` are called (with the site forced open for
-"the best plan containing it").  All three are exact: the ranking and the Monte Carlo
+pair that can win (a bounded enumeration, :func:`_best_pair`: a Lagrangian lower bound per
+site, sites expanded in bound order; exact at any size, e.g. 2 of 10,781 Eastern Negev sites
+expanded), with capacities meaning each site's nearest localities fit; beyond, the exact
+solvers of :mod:`siting.locate` are called (with the site forced open for "the best plan
+containing it").  The ranking and the Monte Carlo of pairs enumerate every pair up to
+:data:`PAIR_LIMIT` sites (``m²/2 × n`` operations: 0.03 s for 600 candidates and 60
+localities).  All three are exact: the ranking and the Monte Carlo
 describe plans, never single cells scored as if they were the only site.
 """
 
