@@ -509,12 +509,27 @@ def sweep(  # noqa: PLR0917 (typer maps parameters to options)
     from siting.outputs import check_output_folder, safe_name
     from siting.outputs.sweep import write_sweep
     from siting.sweep import load_sweep, run_sweep
+    from siting.sweep.engine import executor_soon
 
-    sw = load_sweep(sweep_file)  # every scenario validated before any work
-    target = out or Path(sw.out_dir or Path("maps") / safe_name(sw.name, default="sweep"))
-    check_output_folder(target, force=force)
-    result = run_sweep(sw, scheduler=scheduler, workers=workers, progress=not quiet)
-    write_sweep(result, target, lang=lang or Lang.parse(sw.lang), force=force)
+    starting = executor_soon(scheduler, workers=workers)  # workers start while we validate
+    try:
+        sw = load_sweep(sweep_file)  # every scenario validated before any work
+        target = out or Path(sw.out_dir or Path("maps") / safe_name(sw.name, default="sweep"))
+        check_output_folder(target, force=force)
+        ex = starting.result()
+    except BaseException:
+
+        def stop(f: Any) -> None:
+            if f.exception() is None:
+                f.result().close()
+
+        starting.add_done_callback(stop)  # a cluster still starting is closed once up
+        raise
+    try:
+        result = run_sweep(sw, progress=not quiet, ex=ex)
+    finally:
+        ex.close()
+    written = write_sweep(result, target, lang=lang or Lang.parse(sw.lang), force=force)
     for rec in result.recommendation().itertuples(index=False):
         typer.echo(
             f"{rec.group} {rec.facility}: robust plan {rec.plan_sites} — worst-case regret "
@@ -525,7 +540,7 @@ def sweep(  # noqa: PLR0917 (typer maps parameters to options)
         typer.echo(f"note: {note}")
     typer.echo(
         f"{len(sw.scenarios)} scenarios in {result.seconds:.1f} s on {result.workers} "
-        f"worker(s); wrote {target}/: sweep.csv, robust.csv, sites.csv, sweep.html"
+        f"worker(s); wrote {target}/: {', '.join(written)}"
     )
 
 

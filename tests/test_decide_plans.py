@@ -228,3 +228,88 @@ def test_three_site_ranking_gives_real_plans_and_exact_values_for_the_best():
         exact += bool(np.isclose(ranking.value[j], want))
     assert exact >= min(12, 3 + FORCED_TOP)
     assert "swap" in ranking.method
+
+
+def _full_pairs(c, agg, *, load=None, cap=None):
+    """Every pair enumerated (the reference): value matrix with capacities applied."""
+    from siting.decide.optimise import _mask_pairs, _pair_values
+
+    f = _pair_values(c, agg)
+    if load is not None:
+        f = _mask_pairs(c, f, None, load, cap)
+    k = int(np.argmin(f))
+    i, j = divmod(k, f.shape[1])
+    return (min(i, j), max(i, j)), float(f[i, j])
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("agg", [Aggregate.SUM, Aggregate.MAX])
+@pytest.mark.parametrize("capped", [False, True])
+def test_bounded_pair_search_finds_the_enumerated_best_pair(seed, agg, capped):
+    """The bounded search expands few sites and returns the full enumeration's pair."""
+    from siting.decide.optimise import _best_pair
+
+    rng = np.random.default_rng(seed)
+    n, m = 15, 300
+    pts = rng.uniform(0, 50, (n, 2))
+    sites = rng.uniform(0, 50, (m, 2))
+    c = np.hypot(*(pts[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+    if seed % 2:
+        c = np.round(c)  # ties
+    load = rng.uniform(1, 10, n) if capped else None
+    cap = rng.uniform(0.2, 0.8, m) * load.sum() if capped else None
+    want_pair, want = _full_pairs(c, agg, load=load, cap=cap)
+    pair, value, expanded = _best_pair(c, agg, load=load, capacity=cap)
+    assert value == want
+    assert pair == want_pair
+    if agg is Aggregate.SUM:
+        assert expanded < m // 10  # the Lagrangian bounds leave few sites to expand
+    # forced: the best pair containing site 7
+    f = [min(c[:, [7, b]].min(axis=1).sum(), np.inf) if b != 7 else np.inf for b in range(m)]
+    if agg is Aggregate.MAX:
+        f = [c[:, [7, b]].min(axis=1).max() if b != 7 else np.inf for b in range(m)]
+    if capped:
+        f = [
+            v
+            if b != 7
+            and _brute(c[:, [7, b]], 2, np.ones(2, bool), agg, load=load, cap=cap[[7, b]])[1]
+            is not None
+            else np.inf
+            for b, v in enumerate(f)
+        ]
+    pair, value, expanded = _best_pair(c, agg, load=load, capacity=cap, forced=[7])
+    assert expanded == 1
+    assert value == pytest.approx(min(f))
+    assert 7 in pair or not np.isfinite(value)
+
+
+def test_large_capacitated_pair_is_exact_without_a_solver():
+    """A shape like the Eastern Negev's truck lots: thousands of sites, p = 2, a few slivers
+    of land too small for every truck, so capacity may bind. The plan comes from the bounded
+    enumeration (no MIP, no time limit) and equals brute force over the pairs that can win."""
+    rng = np.random.default_rng(11)
+    n, m = 40, 3000
+    pts = rng.uniform(0, 80, (n, 2))
+    sites = rng.uniform(0, 80, (m, 2))
+    c = np.hypot(*(pts[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+    load = rng.uniform(1, 30, n)
+    cap = np.full(m, 10 * load.sum())
+    cap[rng.choice(m, 50, replace=False)] = load.sum() * 0.05  # slivers
+    sol = best_plan(c, 2, np.ones(m, bool), load=load, capacity=cap)
+    assert sol.proven
+    assert "enumeration" in sol.method
+    used = np.bincount(sol.assignment, weights=load, minlength=m)
+    assert (used <= cap + 1e-9).all()
+    # brute force: every pair (a < b), each row at its cheaper site (ties to a)
+    want = np.inf
+    total = load.sum()
+    for a in range(m - 1):
+        ca, cb = c[:, a][:, None], c[:, a + 1 :]
+        to_a = ca <= cb
+        load_a = load @ to_a
+        ok = (load_a <= cap[a] + 1e-9) & (total - load_a <= cap[a + 1 :] + 1e-9)
+        vals = np.where(to_a, ca, cb).sum(axis=0)
+        if ok.any():
+            want = min(want, float(vals[ok].min()))
+    assert sol.value == pytest.approx(want, rel=1e-12)
+    assert sol.details["pairs_expanded"] < 50

@@ -220,3 +220,104 @@ def test_axis_line_is_named(tmp_path):
     text = f'name = "bad"\nbase = "{BASE}"\n[axes]\n"waste_station.horizon_year" = [1800]\n'
     with pytest.raises(ScenarioError, match=r"axes\.waste_station\.horizon_year \(line 4\)"):
         load_sweep(write_sweep_file(tmp_path, text))
+
+
+CAPPED = f"""
+name = "capped"
+base = "{BASE}"
+
+[set]
+"sensitivity.enabled" = false
+
+[axes]
+"truck_lots.lot_capacity_spaces" = [5000, 450]
+"""
+
+
+def test_truck_lot_regret_prices_capacity_against_brute_force(tmp_path):
+    """At 450 spaces a lot (the README's committee figure) the uncapacitated pair's larger
+    lot overflows: priced there it is infeasible, not cheap.  Every value, regret and
+    infeasibility is recomputed from each scenario's own run: nearest-site allocation, each
+    lot's trucks against its spaces, score from the plan model."""
+    res = run_sweep(load_sweep(write_sweep_file(tmp_path, CAPPED)), scheduler="synchronous")
+    sw = res.sweep
+    rows = res.robust[res.robust["facility"] == "truck_lot"].reset_index(drop=True)
+    assert len(rows) == 2  # a different pair is optimal under each capacity
+    plans = [
+        [tuple(float(v) for v in p.split()) for p in s.split(";")] for s in rows["plan_places"]
+    ]
+    infeasible_seen = 0
+    for it in sw.scenarios:
+        run = pipeline.run(it.scenario)
+        r = next(v for f, v in run.results.items() if f.value == "truck_lot")
+        p, m = r.problem, r.model
+        cand = run.candidates.set_index(run.candidates["id"].astype(str))
+        cand = cand.loc[[str(x) for x in p.site_ids]]
+        chosen = [int(np.flatnonzero(p.site_ids == c)[0]) for c in r.chosen]
+        opt = evaluate_plan(p, chosen, allocate(m.pair_cost(), chosen), model=m).score
+        for k, plan in enumerate(plans):
+            cols = [_nearest(cand, pl, it.scenario.search.cell_m) for pl in plan]
+            assert all(c is not None and m.eligible[c] for c in cols)
+            a = allocate(m.pair_cost(), cols)
+            spaces = {c: float(p.load[a == c].sum()) for c in cols}
+            fits = all(spaces[c] <= p.capacity[c] + 1e-9 for c in cols)
+            value = rows.loc[k, f"value_{it.id}"]
+            if not fits:
+                infeasible_seen += 1
+                assert np.isnan(value)
+                assert np.isnan(rows.loc[k, f"regret_{it.id}"])
+                assert f"{it.id}: " in rows.loc[k, "infeasible_in"]
+                assert "over capacity" in rows.loc[k, "infeasible_in"]
+                assert not rows.loc[k, "feasible_everywhere"]
+                assert not rows.loc[k, "robust"]
+                continue
+            score = evaluate_plan(p, cols, a, model=m).score
+            assert value == pytest.approx(score, rel=1e-12)
+            assert rows.loc[k, f"regret_{it.id}"] == pytest.approx(opt - score, abs=1e-9)
+    assert infeasible_seen == 1  # the 5,000-space pair at 450 spaces
+    assert rows["robust"].sum() == 1
+    assert rows.loc[rows["robust"], "feasible_everywhere"].all()
+
+
+@dataclasses.dataclass(frozen=True)
+class Handle:
+    """What a scattered object is to a task (a Dask future pickles to its key)."""
+
+    key: int
+
+
+def test_shared_inputs_are_sent_once_and_tasks_stay_small(tmp_path):
+    """Regions and cost models are scattered once per distinct object; every task carries
+    only keys to them and its scenario's parameters (measured by pickling each task's
+    arguments, the scattered ones as the small handle a Dask future pickles to)."""
+    import pickle
+
+    from siting.sweep.engine import Executor
+
+    class Recording(Executor):
+        def __init__(self) -> None:
+            self.scattered: list[int] = []
+            self.objects: dict[int, object] = {}
+            self.task_bytes: list[int] = []
+
+        def scatter(self, obj):
+            self.scattered.append(len(pickle.dumps(obj)))
+            h = Handle(len(self.objects))
+            self.objects[h.key] = obj
+            return h
+
+        def submit(self, fn, *args):
+            if fn.__name__ == "solve_scenario":
+                self.task_bytes.append(len(pickle.dumps(args)))
+            real = [self.objects[a.key] if isinstance(a, Handle) else a for a in args]
+            return fn(*real)
+
+    ex = Recording()
+    res = run_sweep(load_sweep(write_sweep_file(tmp_path, SMALL)), ex=ex)
+    assert (res.table["status"] == "ok").all()
+    # 4 scenarios on two memberships and one cost model: three scatters, not eight
+    assert len(ex.scattered) == 3
+    region_bytes = max(ex.scattered)
+    assert region_bytes > 200_000  # the jurisdictions, localities and tables
+    assert len(ex.task_bytes) == 4
+    assert max(ex.task_bytes) < region_bytes / 10, ex.task_bytes

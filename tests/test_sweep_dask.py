@@ -100,3 +100,25 @@ def test_cli_two_workers_and_synchronous_write_identical_files(sweep_file, tmp_p
     assert 'dir="rtl"' in he
     assert "ההמלצה החסינה" in he
     assert (a / "sweep.csv").read_bytes() == (b / "sweep.csv").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_futures_example_two_workers_and_synchronous_write_identical_files(tmp_path):
+    """The issue's Done-when line on the example itself: all 24 futures, byte for byte."""
+    from siting.cli import main as cli
+
+    example = ROOT / "examples" / "sweeps" / "mishor-hahof-futures.toml"
+    outs = {}
+    for name, args in (
+        ("sync", ["--scheduler", "synchronous"]),
+        ("two", ["--workers", "2"]),
+    ):
+        outs[name] = tmp_path / name
+        with pytest.raises(SystemExit) as done:
+            cli(["sweep", str(example), *args, "--out", str(outs[name]), "-q"])
+        assert done.value.code in (0, None)
+    table = (outs["sync"] / "sweep.csv").read_text(encoding="utf-8")
+    assert table.count("\n") == 1 + 24 * 2  # header, 24 scenarios x 2 facilities
+    for name in ("sweep.csv", "robust.csv", "sites.csv"):
+        assert (outs["sync"] / name).read_bytes() == (outs["two"] / name).read_bytes(), name

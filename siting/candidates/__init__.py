@@ -331,18 +331,21 @@ def attribute_land(
     is_point = shapely.get_type_id(geoms) == 0
     full = np.where(is_point, 1.0, shapely.area(geoms))
     share = np.zeros((n, len(land)))
-    tree = shapely.STRtree(lgeom)
-    ci, lj = tree.query(geoms, predicate="intersects")
+    # each (large) jurisdiction prepared once and queried against the cells; a cell wholly
+    # inside one needs no overlay (its whole area), only cells across a border are cut
+    shapely.prepare(lgeom)
+    lj, ci = shapely.STRtree(geoms).query(lgeom, predicate="intersects")
     if len(ci):
         pt = is_point[ci]
-        inter = np.where(
-            pt,
-            shapely.contains(lgeom[lj], geoms[ci]).astype(float),
-            shapely.area(shapely.intersection(geoms[ci], lgeom[lj])),
-        )
+        inside = shapely.contains_properly(lgeom[lj], geoms[ci])
+        inter = np.where(pt | inside, np.where(pt, inside, full[ci]), 0.0).astype(float)
+        cut = np.flatnonzero(~pt & ~inside)
+        inter[cut] = shapely.area(shapely.intersection(geoms[ci[cut]], lgeom[lj[cut]]))
         np.add.at(share, (ci, lj), inter)
     share /= np.where(full > 0, full, 1.0)[:, None]
     outside = np.clip(1.0 - share.sum(axis=1), 0.0, 1.0)
+    if extent is not None:
+        shapely.prepare(extent)
     in_extent = shapely.covers(extent, geoms) if extent is not None else np.zeros(n, dtype=bool)
     allowed_share = (share * ok[None, :]).sum(axis=1)
 

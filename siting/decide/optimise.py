@@ -3,9 +3,13 @@ the Monte Carlo over the weights that re-solves the plan per draw.
 
 Every model here minimises a sum (or, for p-center, a maximum) over demand rows of the
 cost of the row's site.  With one site (``p = 1``) every plan is enumerated; with two, every
-pair (vectorised, ``m²/2 × n`` operations: 0.03 s for 600 candidates and 60 localities);
-beyond, the exact solvers of :mod:`siting.locate` are called (with the site forced open for
-"the best plan containing it").  All three are exact: the ranking and the Monte Carlo
+pair that can win (a bounded enumeration, :func:`_best_pair`: a Lagrangian lower bound per
+site, sites expanded in bound order; exact at any size, e.g. 2 of 10,781 Eastern Negev sites
+expanded), with capacities meaning each site's nearest localities fit; beyond, the exact
+solvers of :mod:`siting.locate` are called (with the site forced open for "the best plan
+containing it").  The ranking and the Monte Carlo of pairs enumerate every pair up to
+:data:`PAIR_LIMIT` sites (``m²/2 × n`` operations: 0.03 s for 600 candidates and 60
+localities).  All three are exact: the ranking and the Monte Carlo
 describe plans, never single cells scored as if they were the only site.
 """
 
@@ -36,7 +40,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Above this many eligible candidates, pairs are not enumerated (memory and time).
+#: Above this many eligible candidates, the best pair containing each site is not enumerated
+#: for the ranking and the Monte Carlo (memory and time), and an uncapacitated p-center pair
+#: is left to the solver (its enumeration bound is weak).  The best plan of two sites under a
+#: sum is always the bounded enumeration (:func:`_best_pair`), whatever the size.
 PAIR_LIMIT = 2500
 #: With three or more sites per plan each weight draw is a HiGHS solve: the Monte Carlo runs
 #: only when ``n_draws`` is at most this (the outputs say when it is skipped).
@@ -163,41 +170,46 @@ def best_plan(
                 f"hold {np.sort(capacity[cols])[-p:].sum():,.0f}"
             )
     sol: PlanSolution | None = None
-    if p == 1 or (p == 2 and len(cols) <= PAIR_LIMIT):
+    # pairs: the bounded enumeration; a p-center pair's bound is weak, so beyond
+    # PAIR_LIMIT sites (and without capacities) it goes to the p-center solver instead
+    heavy_center = p == 2 and agg is Aggregate.MAX and not capped and len(cols) > PAIR_LIMIT
+    if p <= 2 and not heavy_center:
         sub = cost[:, cols]
+        cap_cols = capacity[cols] if capped else None  # type: ignore[index]
+        local = [int(np.flatnonzero(cols == f)[0]) for f in forced]
         if p == 1:
             vals = sub.max(axis=0) if agg is Aggregate.MAX else sub.sum(axis=0)
-            if forced:
-                vals = np.where(cols == forced[0], vals, np.inf)
+            if local:
+                vals = np.where(np.arange(len(cols)) == local[0], vals, np.inf)
             if capped:
                 assert load is not None
-                assert capacity is not None
-                vals = np.where(capacity[cols] >= load.sum() * (1 - 1e-9), vals, np.inf)
+                assert cap_cols is not None
+                vals = np.where(cap_cols >= load.sum() * (1 - 1e-9), vals, np.inf)
             k = int(np.argmin(vals))
             sites: tuple[int, ...] = (int(cols[k]),)
             value = float(vals[k])
+            method = "exact enumeration of every site"
+            expanded = 0
         else:
-            rows_a = None
-            if forced:
-                rows_a = np.flatnonzero(cols == forced[0])
-            f = _pair_values(sub, agg, rows_a)
-            if capped:
-                assert load is not None
-                assert capacity is not None
-                f = _mask_pairs(sub, f, rows_a, load, capacity[cols])
-            k = int(np.argmin(f))
-            i, j = divmod(k, f.shape[1])
-            a = int(cols[rows_a[i]]) if rows_a is not None else int(cols[i])
-            sites = tuple(sorted((a, int(cols[j]))))
-            value = float(f[i, j])
+            pair, value, expanded = _best_pair(
+                sub, agg, load=load if capped else None, capacity=cap_cols, forced=local
+            )
+            sites = tuple(int(cols[x]) for x in pair)
+            method = (
+                "exact enumeration of every pair of sites (pairs bounded: "
+                f"{expanded} of {len(cols)} sites' pairs evaluated)"
+            )
         if not np.isfinite(value):
+            if capped:
+                raise InfeasibleError(
+                    f"no plan of {p} eligible site(s) reaches every demand point with each "
+                    "site's nearest localities within its capacity"
+                )
             raise InfeasibleError(f"no plan of {p} eligible site(s) reaches every demand point")
-        method = f"exact enumeration of every {'site' if p == 1 else 'pair of sites'}"
         assign = allocate(cost, sites)
-        sol = PlanSolution(sites, assign, value, True, method)
-        if capped and not _capacity_ok(cost, sites, load, capacity):  # type: ignore[arg-type]
-            sol = None  # nearest-site allocation overfills: solve the capacitated model
-    if sol is None and not (capped and p <= 2):
+        details = {"pairs_expanded": float(expanded)} if p == 2 else {}
+        return PlanSolution(sites, assign, value, True, method, details)
+    if sol is None:
         # the uncapacitated optimum; with capacities it is kept only if its nearest-site
         # allocation fits (the optimum of a relaxation that is feasible is optimal)
         low = np.where(np.isfinite(cost), cost, np.inf).min(axis=1)
@@ -258,6 +270,21 @@ def best_plan(
     return sol
 
 
+def _to_first(ct: np.ndarray, a: int) -> np.ndarray:
+    """``(m, n)``: whether row ``i`` goes to site ``a`` rather than to site ``b`` in the pair
+    (a, b): strictly cheaper at ``a``, or as cheap and ``a`` the lower column (as
+    :func:`siting.decide.plans.allocate` breaks ties)."""
+    lower = (np.arange(ct.shape[0]) > a)[:, None]
+    return (ct[a][None, :] < ct) | ((ct[a][None, :] == ct) & lower)
+
+
+def _pair_fits(ct: np.ndarray, a: int, load: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """``(m,)``: whether the pair (a, b)'s nearest-site allocation fits both capacities."""
+    load_a = _to_first(ct, a) @ load
+    load_b = load.sum() - load_a
+    return (load_a <= cap[a] * (1 + 1e-9)) & (load_b <= cap * (1 + 1e-9))
+
+
 def _mask_pairs(
     sub: np.ndarray,
     f: np.ndarray,
@@ -266,16 +293,114 @@ def _mask_pairs(
     cap: np.ndarray,
 ) -> np.ndarray:
     """``inf`` where the pair's nearest-site allocation overfills one of the two sites."""
-    ct = sub.T
+    ct = np.ascontiguousarray(sub.T)
     first = np.arange(ct.shape[0]) if rows_a is None else rows_a
     out = f.copy()
     for r, a in enumerate(first):
-        to_a = ct[a][None, :] <= ct  # (m, n): row i goes to a when c_ia <= c_ib
-        load_a = to_a @ load
-        load_b = load.sum() - load_a
-        bad = (load_a > cap[a] * (1 + 1e-9)) | (load_b > cap * (1 + 1e-9))
-        out[r, bad] = np.inf
+        out[r, ~_pair_fits(ct, int(a), load, cap)] = np.inf
     return out
+
+
+def _best_pair(
+    sub: np.ndarray,
+    agg: Aggregate,
+    *,
+    load: np.ndarray | None = None,
+    capacity: np.ndarray | None = None,
+    forced: Sequence[int] = (),
+) -> tuple[tuple[int, int], float, int]:
+    """The best pair of columns of ``sub``, exactly, without enumerating every pair.
+
+    Each site ``a`` gets a lower bound on the value of every pair containing it (sum: the
+    Lagrangian bound of the 2-median with ``a`` forced open, :func:`_lagrangian_pair_bounds`;
+    p-center: ``max_i min(c_ia, L_i)`` with ``L_i`` row ``i``'s cheapest site); sites are
+    expanded (their pair with every other site evaluated) in increasing bound, until the
+    bound exceeds the best pair found.  Every pair not evaluated has both sites' bounds above
+    a pair that was, so the result is exact whatever the bounds' quality (which only decides
+    how many sites are expanded).  Capacities (with ``load``) remove the pairs whose nearest-site
+    allocation overfills a site.  Ties go to the lexicographically smallest pair, as a full
+    enumeration's first minimum would.  Returns the pair, its value (``inf``: none is
+    feasible) and how many sites were expanded.
+    """
+    ct = np.ascontiguousarray(sub.T)  # (m, n): one site's costs are contiguous
+    m = ct.shape[0]
+    low = ct.min(axis=0)
+    if not np.isfinite(low).all():
+        return (0, 1), float("inf"), 0
+    if forced:
+        order = np.asarray(forced[:1], dtype=int)
+        bound = np.full(m, -np.inf)
+    elif agg is Aggregate.MAX:
+        bound = np.minimum(ct, low[None, :]).max(axis=1)
+        order = np.argsort(bound, kind="stable")
+    else:
+        bound = _lagrangian_pair_bounds(ct, low)
+        order = np.argsort(bound, kind="stable")
+    best_v, best = float("inf"), (0, 1)
+    expanded = 0
+    for a in (int(x) for x in order):
+        if bound[a] > best_v + 1e-9 * max(1.0, abs(best_v)):
+            break
+        pairs = np.minimum(ct[a][None, :], ct)
+        row = pairs.max(axis=1) if agg is Aggregate.MAX else pairs.sum(axis=1)
+        row[a] = np.inf
+        if load is not None and capacity is not None:
+            row[~_pair_fits(ct, a, load, capacity)] = np.inf
+        expanded += 1
+        b = int(np.argmin(row))
+        v = float(row[b])
+        pair = (min(a, b), max(a, b))
+        if v < best_v or (v == best_v and pair < best):
+            best_v, best = v, pair
+    return best, best_v, expanded
+
+
+def _lagrangian_pair_bounds(
+    ct: np.ndarray, low: np.ndarray, *, iterations: int = 300
+) -> np.ndarray:
+    """Per site ``a``: a lower bound on ``Σ_i min(c_ia, c_ib)`` over every partner ``b``.
+
+    Lagrangian relaxation of the 2-median's assignment constraints with multipliers
+    ``λ_i``: with ``ρ_j = Σ_i min(0, c_ij − λ_i)``, every plan of two sites containing ``a``
+    costs at least ``Σ_i λ_i + ρ_a + min_{b≠a} ρ_b`` (the relaxation with ``a`` forced
+    open), for any ``λ``.  ``λ`` is improved by subgradient steps (Held–Karp step size
+    towards the best pair value seen); the bound holds at every step, and the per-site
+    maximum over the steps is returned.  ``ct`` is ``(m, n)``, ``low`` each row's minimum.
+    """
+    c = ct - low[None, :]  # ≥ 0; every plan's value is Σ low + its value on c
+    m, n = c.shape
+    base = float(low.sum())
+    lam = np.partition(c, 1, axis=0)[1] if m > 1 else np.zeros(n)  # second cheapest
+    best = np.full(m, -np.inf)
+    upper = np.inf
+    theta = 2.0
+    stall = 0
+    top = -np.inf
+    for _ in range(iterations):
+        red = np.minimum(c - lam[None, :], 0.0)
+        rho = red.sum(axis=1)
+        two = np.argpartition(rho, 1)[:2]
+        j1, j2 = (two[0], two[1]) if rho[two[0]] <= rho[two[1]] else (two[1], two[0])
+        other = np.where(np.arange(m) == j1, rho[j2], rho[j1])
+        forced = base + lam.sum() + rho + other
+        best = np.maximum(best, forced)
+        value = float(forced[j1])  # the relaxation's value (j1 and j2 open)
+        # a real pair: j1 and j2 with every row at its cheaper site
+        upper = min(upper, base + float(np.minimum(c[j1], c[j2]).sum()))
+        if value > top + 1e-12 * max(1.0, abs(top)):
+            top, stall = value, 0
+        else:
+            stall += 1
+            if stall >= 10:
+                theta, stall = theta / 2.0, 0
+        g = 1.0 - ((c[j1] < lam).astype(float) + (c[j2] < lam).astype(float))
+        norm = float(g @ g)
+        if norm == 0.0 or upper - value <= 1e-9 * max(1.0, abs(upper)) or theta < 1e-4:
+            break
+        if int((best <= upper).sum()) <= 2:  # only the pair itself can reach it: enough
+            break
+        lam = np.maximum(lam + theta * (upper - value) / norm * g, 0.0)
+    return best
 
 
 def rank_sites(

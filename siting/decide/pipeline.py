@@ -24,7 +24,10 @@ ranking scores each site as if it were the only lot.
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import logging
+import pickle
 import time
 from typing import Any
 
@@ -61,11 +64,38 @@ __all__ = ["run"]
 log = logging.getLogger(__name__)
 
 
+#: Candidate searches of this process by their inputs' content (a sweep runs many scenarios
+#: of one membership, whose searches are identical): the last few are kept.
+_SEARCHES: collections.OrderedDict[str, gpd.GeoDataFrame] = collections.OrderedDict()
+_SEARCHES_KEPT = 4
+
+
 def _candidates(s: Scenario, region: Region, truck_area_m2: float) -> gpd.GeoDataFrame:
     buffers = {fac: spec(fac).buffer_m(s) for fac in Facility}
     # a truck plot must hold at least one space; each lot's load is then limited by its
     # plot's capacity inside the plan model (not screened here by total area / n_lots)
     min_area = {Facility.WASTE_STATION: s.waste.min_area_m2, Facility.TRUCK_LOT: truck_area_m2}
+    inputs = (region, s.search, buffers, min_area, s.exclusions, s.grid_origin_itm, s.candidates)
+    try:
+        key = hashlib.sha256(pickle.dumps(inputs, protocol=5)).hexdigest()
+    except (pickle.PicklingError, TypeError, AttributeError):  # not picklable: no memo
+        return _search(s, region, buffers, min_area)
+    if key in _SEARCHES:
+        _SEARCHES.move_to_end(key)
+        return _SEARCHES[key].copy()
+    found = _search(s, region, buffers, min_area)
+    _SEARCHES[key] = found.copy()
+    while len(_SEARCHES) > _SEARCHES_KEPT:
+        _SEARCHES.popitem(last=False)
+    return found
+
+
+def _search(
+    s: Scenario,
+    region: Region,
+    buffers: dict[Facility, float],
+    min_area: dict[Facility, float],
+) -> gpd.GeoDataFrame:
     if s.candidates is None:
         return hex_search(
             region,

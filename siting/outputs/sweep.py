@@ -1,5 +1,6 @@
 """Write a sweep's files into an owned output folder: ``sweep.csv``, ``robust.csv``,
-``sites.csv`` and ``sweep.html`` (atomically, like a run: :func:`atomic_dir`)."""
+``sites.csv`` and ``sweep.html``, and for a sweep over several regions ``national.csv`` and
+``national.html`` (atomically, like a run: :func:`atomic_dir`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,20 @@ from typing import Any
 from siting.outputs import csv_text
 from siting.outputs.folders import atomic_dir
 from siting.present.i18n import Lang
+from siting.present.nationalpage import national_page
 from siting.present.sweeppage import sweep_page
 
 __all__ = ["SWEEP_FILES", "write_sweep"]
 
-#: The files a sweep writes.
-SWEEP_FILES = ("sweep.csv", "robust.csv", "sites.csv", "sweep.html")
+#: The files a sweep writes (the last two only for a sweep over several regions).
+SWEEP_FILES = (
+    "sweep.csv",
+    "robust.csv",
+    "sites.csv",
+    "sweep.html",
+    "national.csv",
+    "national.html",
+)
 
 
 def write_sweep(
@@ -31,6 +40,10 @@ def write_sweep(
         "sites.csv": csv_text(result.shares),
         "sweep.html": sweep_page(result, lang=lang),
     }
+    national = getattr(result, "national", None)
+    if national is not None and not national.empty:
+        texts["national.csv"] = csv_text(national)
+        texts["national.html"] = national_page(result, lang=lang)
     with atomic_dir(out_dir, force=force) as tmp:
         for name, text in texts.items():
             (tmp / name).write_text(text, encoding="utf-8", newline="\n")

@@ -19,9 +19,12 @@ from each scenario's axis values (:func:`siting.sweep.spec.scenario_seed`).
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import hashlib
 import logging
 import os
+import pickle
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
@@ -30,7 +33,16 @@ import numpy as np
 from siting.layers import Facility
 from siting.sweep.spec import Sweep
 
-__all__ = ["Executor", "Place", "Solved", "executor", "price_plans", "solve_scenario"]
+__all__ = [
+    "Executor",
+    "Place",
+    "Solved",
+    "executor",
+    "executor_soon",
+    "price_plans",
+    "solve_scenario",
+    "within_capacity",
+]
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +60,12 @@ FIGURES = (
     "mean_authority_minutes",
     "worst_authority_minutes",
     "plan_score",
+    "tonnes_per_year",
+    "trucks",
 )
+
+#: Tolerance (m) of the members' land outline kept per scenario for the national map.
+OUTLINE_M = 250.0
 
 
 def places(cand: Any, origin: tuple[float, float] | None, cell_m: float) -> list[Place]:
@@ -98,6 +115,7 @@ class Solved:
     alternatives: dict[str, dict[str, tuple[Place, ...] | str]]  # resolved (or an error)
     priced: dict[str, _Priced] = dataclasses.field(default_factory=dict, repr=False)
     error: str = ""
+    outline: str = ""  # the members' land, EPSG:2039 WKT simplified at OUTLINE_M
 
     def summary(self) -> Solved:
         """The same without the arrays (what the client gathers)."""
@@ -141,15 +159,29 @@ def solve_scenario(
     plans: dict[str, tuple[Place, ...]] = {}
     priced: dict[str, _Priced] = {}
     resolved: dict[str, dict[str, tuple[Place, ...] | str]] = {}
-    members = len(result.region.members)
+    member_rows = result.region.members
+    members = len(member_rows)
+    population = float(member_rows["population"].sum()) if "population" in member_rows else np.nan
+    auth = {
+        col: dict(zip(cand["id"].astype(str), cand[col].astype(str), strict=True))
+        for col in ("authority_name_en", "authority_name_he")
+        if col in cand.columns
+    }
     for fac, res in result.results.items():
         row: dict[str, Any] = {
             "facility": fac.value,
             "status": "ok" if res.chosen else "no plan",
             "region": result.region.name,
             "members": members,
+            "population": population,
             "plan_sites": ";".join(res.chosen),
             "plan_places": ";".join(f"{by_id[c][0]} {by_id[c][1]}" for c in res.chosen),
+            "plan_authorities": ";".join(
+                auth.get("authority_name_en", {}).get(c, "") for c in res.chosen
+            ),
+            "plan_authorities_he": ";".join(
+                auth.get("authority_name_he", {}).get(c, "") for c in res.chosen
+            ),
             "n_sites": len(res.chosen),
             "objective": res.objective,
             "objective_unit": res.objective_unit,
@@ -172,7 +204,22 @@ def solve_scenario(
                 if unknown
                 else tuple(sorted(by_id[str(x)] for x in sites))
             )
-    return Solved(index, rows, plans, resolved, priced)
+    return Solved(index, rows, plans, resolved, priced, outline=_outline(result.region))
+
+
+def _outline(region: Any) -> str:
+    """The members' land as one simplified EPSG:2039 polygon (WKT), "" without polygons."""
+    import shapely
+    from shapely.ops import unary_union
+
+    from siting.layers import METRIC_CRS
+
+    geoms = region.members.to_crs(METRIC_CRS).geometry
+    polys = [g for g in geoms if g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
+    if not polys:
+        return ""
+    land = unary_union(polys).simplify(OUTLINE_M)
+    return str(shapely.to_wkt(land, rounding_precision=0))
 
 
 def price_plans(
@@ -210,6 +257,14 @@ def price_plans(
             if not np.isfinite(cost[np.arange(len(assign)), assign]).all():
                 rows.append({"infeasible": "some localities cannot reach the plan's sites"})
                 continue
+            if p.load is not None and p.capacity is not None:
+                fitted, why = within_capacity(
+                    cost, cols, assign, load=p.load, capacity=p.capacity, site_ids=p.site_ids
+                )
+                if fitted is None:
+                    rows.append({"infeasible": why})
+                    continue
+                assign = fitted
             plan_eval = evaluate_plan(p, cols, assign, model=m)
             f = plan_eval.figures
             rows.append(
@@ -223,6 +278,57 @@ def price_plans(
             )
         out[fac] = rows
     return out
+
+
+def within_capacity(
+    cost: np.ndarray,
+    cols: Sequence[int],
+    assign: np.ndarray,
+    *,
+    load: np.ndarray,
+    capacity: np.ndarray,
+    site_ids: np.ndarray,
+) -> tuple[np.ndarray | None, str]:
+    """The plan's allocation within its sites' capacities, as the solve would make it.
+
+    Plans of one or two sites are solved with every locality at its nearest site (a plan
+    whose nearest-site allocation overfills a site is not a plan there,
+    :func:`siting.decide.optimise.best_plan`), so a plan whose nearest localities overfill
+    a site is infeasible.  Larger plans may send localities elsewhere (the single-sourced
+    capacitated model): the cheapest such allocation is solved exactly, and a plan with
+    none is infeasible.  Returns the allocation, or ``None`` and the reason.
+    """
+    from siting import locate
+    from siting.errors import SitingError
+
+    cols = sorted(int(c) for c in cols)
+    used = np.bincount(assign, weights=load, minlength=cost.shape[1])
+    over = [j for j in cols if used[j] > capacity[j] * (1 + 1e-9)]
+    if not over:
+        return assign, ""
+    j = over[0]
+    why = (
+        f"{site_ids[j]} over capacity: its nearest localities need {used[j]:,.0f} spaces, "
+        f"it holds {capacity[j]:,.0f}"
+    )
+    if len(cols) <= 2:
+        return None, why
+    sub = cost[:, cols]
+    try:
+        sol = locate.fixed_charge(
+            sub - np.min(sub, axis=1, keepdims=True),
+            load,
+            capacity[cols],
+            np.zeros(len(cols)),
+            p=len(cols),
+            single_sourcing=True,
+            cost_weights=np.ones(len(load)),
+            fixed=range(len(cols)),
+            time_limit_s=30.0,
+        )
+    except SitingError:
+        return None, f"{why}, and no allocation within every capacity exists"
+    return np.asarray(cols)[np.asarray(sol.assignment, dtype=int)], ""
 
 
 # --------------------------------------------------------------------------- executors
@@ -259,7 +365,8 @@ class _Dask(Executor):
         self.workers = max(1, len(client.scheduler_info().get("workers", {})))
 
     def scatter(self, obj: Any) -> Any:
-        return self.client.scatter(obj, broadcast=False, hash=False)
+        # one copy on every worker, sent once: a task names it by key and never carries it
+        return self.client.scatter(obj, broadcast=True, hash=False)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         return self.client.submit(fn, *args, pure=False)
@@ -283,14 +390,56 @@ def executor(scheduler: str | None = None, *, workers: int | None = None) -> Exe
     the machine's cores), ``"synchronous"`` in this process, else a scheduler's address."""
     if scheduler == "synchronous":
         return Executor()
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler:
         return _Dask(Client(scheduler))
     n = workers or os.cpu_count() or 1
     for name in ("distributed", "distributed.scheduler", "distributed.nanny"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    cluster = LocalCluster(
+    import dask
+
+    # the Active Memory Manager would drop the broadcast replicas (ReduceReplicas); the
+    # nanny's MALLOC_TRIM_THRESHOLD_ turns off glibc's adaptive mmap threshold, so every
+    # large NumPy temporary of the plan enumeration is a fresh mmap (measured: each
+    # scenario 4-5x slower on a worker than in-process); one BLAS thread per worker stays
+    environ = {
+        k: v
+        for k, v in dict(dask.config.get("distributed.nanny.pre-spawn-environ", {})).items()
+        if k != "MALLOC_TRIM_THRESHOLD_"
+    }
+    settings = {
+        "distributed.scheduler.active-memory-manager.start": False,
+        "distributed.nanny.pre-spawn-environ": environ,
+    }
+    with dask.config.set(settings):
+        cluster = _local_cluster(n)
+    client = Client(cluster)
+    client.run(_warm)  # each worker imports the pipeline now, not in its first task
+    return _Dask(client, cluster)
+
+
+def _warm() -> bool:
+    import siting.decide.pipeline  # noqa: F401
+
+    return True
+
+
+def executor_soon(
+    scheduler: str | None = None, *, workers: int | None = None
+) -> concurrent.futures.Future[Executor]:
+    """:func:`executor` started in a thread, so the workers start (and import) while the
+    caller reads and validates the sweep file; ``.result()`` gives the executor."""
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="siting-sweep-start")
+    fut = pool.submit(executor, scheduler, workers=workers)
+    pool.shutdown(wait=False)
+    return fut
+
+
+def _local_cluster(n: int) -> Any:
+    from distributed import LocalCluster
+
+    return LocalCluster(
         n_workers=n,
         threads_per_worker=1,
         processes=True,
@@ -298,7 +447,6 @@ def executor(scheduler: str | None = None, *, workers: int | None = None) -> Exe
         worker_dashboard_address=None,
         silence_logs=logging.ERROR,
     )
-    return _Dask(Client(cluster), cluster)
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -319,12 +467,18 @@ def run_tasks(
     """
     from tqdm.auto import tqdm
 
-    shared: dict[int, Any] = {}
+    shared: dict[str, Any] = {}
+    keys: dict[int, str] = {}
 
     def once(obj: Any) -> Any:
-        if id(obj) not in shared:
-            shared[id(obj)] = ex.scatter(obj)
-        return shared[id(obj)]
+        """One scatter per distinct content (scenarios of one membership share a region
+        built separately for each of them)."""
+        if id(obj) not in keys:
+            keys[id(obj)] = hashlib.sha256(pickle.dumps(obj)).hexdigest()
+        key = keys[id(obj)]
+        if key not in shared:
+            shared[key] = ex.scatter(obj)
+        return shared[key]
 
     items = sweep.scenarios
     bar = tqdm(

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from siting.sweep.engine import Executor, executor, run_tasks
+from siting.sweep.engine import Executor, Solved, executor, run_tasks
+from siting.sweep.national import is_national, national_table
 from siting.sweep.robust import robust_table, site_shares, sweep_table
 from siting.sweep.spec import Sweep, load_sweep
 
@@ -33,6 +34,11 @@ class SweepResult:
     notes : tuple of str
     seconds : float
     workers : int
+    national : DataFrame
+        ``national.csv`` (:func:`siting.sweep.national.national_table`) for a sweep over
+        more than one region, else empty.
+    outlines : dict
+        Per scenario id the members' land (EPSG:2039 WKT, simplified) for the national map.
     """
 
     sweep: Sweep
@@ -42,6 +48,8 @@ class SweepResult:
     notes: tuple[str, ...]
     seconds: float
     workers: int
+    national: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    outlines: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def recommendation(self) -> pd.DataFrame:
         """The robust plan of each group and facility (rows of ``robust`` marked robust)."""
@@ -106,12 +114,19 @@ def run_sweep(
             notes += [
                 f"{fac} alternative {k!r}: {v}" for k, v in alts.items() if isinstance(v, str)
             ]
+    table = sweep_table(sw, summaries)
     return SweepResult(
         sweep=sw,
-        table=sweep_table(sw, summaries),
+        table=table,
         robust=robust_table(sw, summaries, priced, compared),
         shares=site_shares(summaries, sw),
         notes=tuple(notes),
         seconds=time.perf_counter() - t0,
         workers=n,
+        national=national_table(sw, table, summaries) if is_national(sw) else pd.DataFrame(),
+        outlines=_outlines(sw, summaries),
     )
+
+
+def _outlines(sw: Sweep, summaries: list[Solved]) -> dict[str, str]:
+    return {it.id: sm.outline for it, sm in zip(sw.scenarios, summaries, strict=True)}
