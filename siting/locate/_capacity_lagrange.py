@@ -82,6 +82,23 @@ def scaled_weights(d: np.ndarray, cap: np.ndarray, levels: int = 2000) -> tuple[
     return np.floor(d * scale + 1e-9).astype(np.int64), scale
 
 
+def _knapsack_fractional_fast(
+    prof: np.ndarray, d: np.ndarray, cap: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fractional knapsack value and x per column; only the columns whose profitable
+    rows do not all fit are sorted."""
+    pos = prof > 0
+    load = d @ pos
+    value = np.where(pos, prof, 0.0).sum(axis=0)
+    x = pos.astype(float)
+    tight = np.flatnonzero(load > cap)
+    if len(tight):
+        val_t, x_t, _ = _knapsack_fractional(prof[:, tight], d, cap[tight])
+        value[tight] = val_t
+        x[:, tight] = x_t
+    return value, x
+
+
 def _knapsack_fractional(
     prof: np.ndarray, d: np.ndarray, cap: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
@@ -287,16 +304,20 @@ class _Knapsacks:
     def _profit(self, lam: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return np.maximum(np.where(self.fin[:, cols], lam[:, None] - self.a0[:, cols], 0.0), 0.0)
 
-    def values(self, lam: np.ndarray) -> np.ndarray:
-        """v_j(λ) for every column (``inf`` for banned ones)."""
+    def values(self, lam: np.ndarray, *, tables: bool = False) -> np.ndarray:
+        """v_j(λ) for every column (``inf`` for banned ones); ``tables`` keeps what
+        :meth:`rest` needs."""
         rel, cols = self.rel, self.cols
         prof = self._profit(lam, cols)
         v = np.full(len(rel.fcost), math.inf)
         if self.dp:
             self.table, _ = _knapsack_dp(prof, self.w, self.cmax)
             v[cols] = rel.fcost[cols] - self.table[np.arange(len(cols)), self.levels[cols]]
-        else:
+        elif tables:
             val, _, self.bp = _knapsack_fractional(prof, rel.d, rel.cap[cols])
+            v[cols] = rel.fcost[cols] - val
+        else:
+            val, _ = _knapsack_fractional_fast(prof, rel.d, rel.cap[cols])
             v[cols] = rel.fcost[cols] - val
         return v
 
@@ -305,7 +326,7 @@ class _Knapsacks:
         prof = self._profit(lam, cols)
         if self.dp:
             return _knapsack_dp_x(prof, self.w, self.levels[cols], self.cmax)
-        _, x, _ = _knapsack_fractional(prof, self.rel.d, self.rel.cap[cols])
+        _, x = _knapsack_fractional_fast(prof, self.rel.d, self.rel.cap[cols])
         return x
 
     def rest(self, live: np.ndarray) -> np.ndarray:
@@ -362,7 +383,7 @@ def fix(
     usable = rel.free.copy()
     usable[rel.fixed] = True
     kn = _Knapsacks(rel, dp)
-    v = kn.values(lam)
+    v = kn.values(lam, tables=True)
     _, g, base, close = _select(v, rel)
     total = float(lam.sum() + v[rel.fixed].sum())
     bound = total + g
