@@ -36,6 +36,11 @@ __all__ = ["fixed_charge"]
 
 logger = logging.getLogger(__name__)
 
+# Relative gap between the Lagrangian incumbent and bound above which the final MIP
+# keeps HiGHS' primal heuristics (pmedcap-like n = 150 at capacity tightness 0.9: the
+# local search stops 17 % above what HiGHS' heuristics find).
+_WEAK_GAP = 0.05
+
 
 # Capacitated fixed-charge facility location
 # ----------------------------------------------------------------------------------------
@@ -233,7 +238,9 @@ def _solve(
             allowed=allowed_mip,
             single_sourcing=single_sourcing,
         )
-        h = new_highs(deadline, heuristics=inc is None)
+        # HiGHS' own primal heuristics only pay when our incumbent is far from the bound
+        weak = inc is None or inc.objective - lower > _WEAK_GAP * max(1.0, abs(inc.objective))
+        h = new_highs(deadline, heuristics=weak)
         h.passModel(lp)
         cutoff = None
         if inc is not None:
