@@ -13,7 +13,13 @@ from scipy.optimize import linprog
 from siting import locate
 from siting.errors import InfeasibleError
 from siting.locate._capacity_heuristic import assign_capacitated
-from siting.locate._capacity_lagrange import Relaxation, ascend, fix, scaled_weights
+from siting.locate._capacity_lagrange import (
+    Relaxation,
+    _Knapsacks,
+    ascend,
+    fix,
+    scaled_weights,
+)
 from siting.locate._highs import Deadline
 from siting.locate.orlib import read_optima, read_pmedcap
 from tests.conftest import require_shared
@@ -125,6 +131,9 @@ def test_fixed_charge_float_brute_force(
 def test_lagrangian_bound_and_fixing_keep_the_optimum(seed: int, dp: bool) -> None:
     inst = _random_instance(100 + seed, 6, 4)
     c, d, cap, f = inst["c"], inst["d"], inst["cap"], inst["f"]
+    if dp:  # the 0-1 knapsack DP runs on integer demand only
+        d = np.ceil(d)
+        cap = np.floor(cap * 1.2)
     p = 2 if seed % 2 else None
     best, combo, assign = _brute(c, d, cap, f, p, True)
     if math.isinf(best):
@@ -156,6 +165,7 @@ def test_lagrangian_bound_and_fixing_keep_the_optimum(seed: int, dp: bool) -> No
         dp=dp,
     )
     assert bound <= best + 1e-7
+    assert _Knapsacks(rel, dp).dp == dp
     # against an incumbent just above the optimum, the optimum survives every fixing
     fixing = fix(rel, lam, best + 1e-3, integral=False, dp=dp)
     assert fixing.bound <= best + 1e-7

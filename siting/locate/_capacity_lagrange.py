@@ -311,8 +311,15 @@ class _Knapsacks:
         prof = self._profit(lam, cols)
         v = np.full(len(rel.fcost), math.inf)
         if self.dp:
+            # both are upper bounds on the 0-1 knapsack (the DP's demand is rounded
+            # down): the smaller is the tighter
             self.table, _ = _knapsack_dp(prof, self.w, self.cmax)
-            v[cols] = rel.fcost[cols] - self.table[np.arange(len(cols)), self.levels[cols]]
+            val = self.table[np.arange(len(cols)), self.levels[cols]]
+            if tables:
+                frac, _, self.bp = _knapsack_fractional(prof, rel.d, rel.cap[cols])
+            else:
+                frac, _ = _knapsack_fractional_fast(prof, rel.d, rel.cap[cols])
+            v[cols] = rel.fcost[cols] - np.minimum(val, frac)
         elif tables:
             val, _, self.bp = _knapsack_fractional(prof, rel.d, rel.cap[cols])
             v[cols] = rel.fcost[cols] - val
@@ -343,6 +350,9 @@ class _Knapsacks:
             )
             lvl = np.minimum(lvl, self.cmax)
             out = self.table[pos[None, :], np.maximum(lvl, 0).astype(np.int64)]
+            if self.bp is not None:
+                frac = _fractional_at(self.bp, pos, np.where(left >= 0, left, 0.0))
+                out = np.minimum(out, frac)
             return np.where(lvl >= 0, out, -math.inf)
         assert self.bp is not None
         out = _fractional_at(self.bp, pos, np.where(left >= 0, left, 0.0))
@@ -350,8 +360,13 @@ class _Knapsacks:
 
 
 def dp_affordable(rel: Relaxation) -> bool:
-    """Whether one pass of 0-1 knapsack DPs over every usable column fits the budget."""
+    """Whether the 0-1 knapsack DPs are exact (integer demand, unscaled) and one pass
+    over every usable column fits the budget.  With demand rounded down the DP is a
+    relaxation that measured no stronger than the fractional knapsack (the cluster's
+    truck lots: +0.007 %) at several times its cost, so it is not run."""
     w, scale = scaled_weights(rel.d, rel.cap)
+    if scale != 1.0 or not np.array_equal(w, rel.d):
+        return False
     usable = rel.free.copy()
     usable[rel.fixed] = True
     fin = rel.cap[usable & np.isfinite(rel.cap)]

@@ -195,7 +195,7 @@ def capacity_stage(
                 integral=integral,
                 dp=True,
                 lam0=lam,
-                iterations=80,
+                iterations=40,
                 mu0=0.5,
                 patience=8,
             )

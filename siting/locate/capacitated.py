@@ -63,8 +63,13 @@ def fixed_charge(
 
     Minimises ``Σ_j open_cost_j y_j + Σ_ij cost_weights_i · cost_ij · x_ij`` where
     ``x_ij`` is the share of row ``i``'s demand (``weights``) served by site ``j``,
-    subject to ``Σ_i weights_i x_ij <= capacity_j y_j``.  The strong formulation
-    (``x_ij <= y_j``) plus ``Σ capacity_j y_j >= Σ weights`` is solved by HiGHS.
+    subject to ``Σ_i weights_i x_ij <= capacity_j y_j``.  Exact: a Lagrangian stage
+    (assignment rows relaxed: one knapsack per candidate, fractional then 0-1, and a
+    site selection that knows the count) gives a bound, a capacitated local-search
+    and kernel-MIP incumbent, and drops the sites and pairs that cannot be in a
+    better solution (:mod:`siting.locate._capacity_stage`); HiGHS then proves the
+    rest on the strong formulation (``x_ij <= y_j`` plus ``Σ capacity_j y_j >= Σ
+    weights``) with the incumbent as cutoff.
 
     Parameters
     ----------
