@@ -195,7 +195,7 @@ def capacity_stage(
                 integral=integral,
                 dp=True,
                 lam0=lam,
-                iterations=40,
+                iterations=80,
                 mu0=0.5,
                 patience=8,
             )
