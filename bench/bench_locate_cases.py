@@ -275,7 +275,7 @@ def cluster_fixed_charge_case() -> dict:
     return got
 
 
-def bench_cluster_fixed_charge(limit: float) -> None:
+def bench_cluster_fixed_charge(limit: float, baseline: bool = True) -> None:
     case = cluster_fixed_charge_case()
     c, w = case["cost"], case["weights"]
     usable = c.shape[1] - len(case["banned"])
@@ -283,7 +283,10 @@ def bench_cluster_fixed_charge(limit: float) -> None:
         f"{c.shape[0]} localities x {usable} eligible candidates, {w.sum():.1f} spaces, "
         f"lots of {np.max(case['capacity']):g} spaces, single-sourced, limit {limit:g} s"
     )
-    head = f"{'lot ILS/yr':>11} {'lots':>4} {'objective':>14} {'proven':>6} {'gap':>7} {'s':>7}"
+    head = (
+        f"{'lot ILS/yr':>11} {'lots':>4} {'objective':>14} {'proven':>6} {'gap':>7} {'s':>7}"
+        f" | {'base objective':>14} {'proven':>6} {'base gap':>8} {'base s':>7}"
+    )
     print(head)
     print("-" * len(head))
     for lot in (1_500_000.0, 8_000_000.0):
@@ -296,10 +299,26 @@ def bench_cluster_fixed_charge(limit: float) -> None:
             banned=case["banned"],
             time_limit_s=limit,
         )
+        # recomputed here: opening cost + Σ weight × cost of each row's site
+        check = len(sol.sites) * lot + float((w * c[np.arange(len(w)), sol.assignment]).sum())
+        loads = np.bincount(sol.assignment, weights=w, minlength=c.shape[1])
+        ok = math.isclose(check, sol.objective, rel_tol=1e-9) and bool(
+            (loads <= np.asarray(case["capacity"]) + 1e-9).all()
+        )
+        extra = ""
+        if baseline:
+            b = baseline_fixed_charge(
+                c, w, case["capacity"], lot, banned=case["banned"], limit=limit
+            )
+            bgap = (b["objective"] - b["bound"]) / b["objective"] if not b["proven"] else 0.0
+            extra = (
+                f" | {b['objective']:>14,.0f} {'yes' if b['proven'] else 'NO':>6} "
+                f"{bgap:>8.2%} {b['seconds']:>7.2f}"
+            )
         print(
             f"{lot:>11,.0f} {len(sol.sites):>4} {sol.objective:>14,.0f} "
             f"{'yes' if sol.proven_optimal else 'NO':>6} {sol.gap:>7.2%} "
-            f"{sol.solve_seconds:>7.2f}",
+            f"{sol.solve_seconds:>7.2f}{extra}{'' if ok else '  MISMATCH'}",
             flush=True,
         )
 
@@ -341,3 +360,126 @@ def bench_resolve(with_nationwide: bool) -> None:
         closed = np.setdiff1d(np.arange(km.shape[1]), base.sites)
         j = int(closed[np.argmin(np.abs(km[big, closed] - 10.0))])
         _resolve_pair(f"nationwide 2 km p11: cell {j} forced open", km, pop, pop, p=11, fixed=[j])
+
+
+# ----------------------------------------------------------------------------------------
+# Capacitated: the plain strong formulation (the baseline), pmedcap-like instances
+# ----------------------------------------------------------------------------------------
+
+
+def baseline_fixed_charge(
+    cost, weights, capacity, open_cost, *, p=None, cost_weights=None, banned=(), limit=60.0
+) -> dict:
+    """What `locate.fixed_charge` did before issue 17: the strong single-sourced model
+    (``x_ij <= y_j``, aggregate capacity) handed to HiGHS with its own heuristics.
+    Also the independent check of our optimum (a different code path)."""
+    from siting.locate._highs import Deadline, new_highs, run_mip
+    from siting.locate._mip import capacitated_model
+
+    c = np.asarray(cost, dtype=float)
+    m = c.shape[1]
+    d = np.asarray(weights, dtype=float)
+    cw = d if cost_weights is None else np.asarray(cost_weights, dtype=float)
+    cap = np.broadcast_to(np.asarray(capacity, dtype=float), (m,)).copy()
+    f = np.broadcast_to(np.asarray(open_cost, dtype=float), (m,)).copy()
+    allowed = np.ones(m, dtype=bool)
+    allowed[list(banned)] = False
+    ok = np.isfinite(c) & allowed[None, :] & (d[:, None] <= cap[None, :])
+    ii, jj = np.nonzero(ok)
+    t0 = time.perf_counter()
+    deadline = Deadline(limit)
+    _, lp = capacitated_model(
+        c,
+        d,
+        cw,
+        cap,
+        f,
+        ii=ii,
+        jj=jj,
+        p=p,
+        fixed=np.zeros(0, dtype=np.int64),
+        allowed=allowed,
+        single_sourcing=True,
+    )
+    h = new_highs(deadline, heuristics=True)
+    h.passModel(lp)
+    out = run_mip(h, deadline)
+    return {
+        "objective": out.objective,
+        "bound": out.bound,
+        "proven": out.optimal,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def pmedcap_like(n: int, seed: int, tightness: float = 0.9) -> tuple:
+    """An Osman & Christofides-like instance: integer points in [1, 100]², demand
+    1–20, p = n / 10, Q = total demand / (p × tightness) rounded up, cost =
+    floor(Euclidean)."""
+    rng = np.random.default_rng(seed)
+    xy = rng.integers(1, 101, (n, 2)).astype(float)
+    demand = rng.integers(1, 21, n).astype(float)
+    p = max(2, n // 10)
+    q = float(math.ceil(demand.sum() / (p * tightness)))
+    diff = xy[:, None, :] - xy[None, :, :]
+    cost = np.floor(np.sqrt((diff**2).sum(axis=2)))
+    return cost, demand, p, q
+
+
+def _cap_row(label: str, sol, base: dict | None, optimum: float | None) -> dict:
+    ref = f"{optimum:>9.0f}" if optimum is not None else f"{'-':>9}"
+    extra = f"{'-':>10} {'-':>6} {'-':>8}"
+    if base is not None:
+        extra = (
+            f"{base['objective']:>10.0f} {'yes' if base['proven'] else 'NO':>6} "
+            f"{base['seconds']:>8.2f}"
+        )
+    print(
+        f"{label:22} {sol.objective:>10.0f} {ref} {'yes' if sol.proven_optimal else 'NO':>6} "
+        f"{sol.bound:>10.1f} {sol.solve_seconds:>8.2f} | {extra}",
+        flush=True,
+    )
+    return {"name": label, "seconds": sol.solve_seconds, "proven": sol.proven_optimal}
+
+
+def cap_header() -> None:
+    head = (
+        f"{'instance':22} {'objective':>10} {'optimum':>9} {'proven':>6} {'bound':>10} "
+        f"{'s':>8} | {'base obj':>10} {'proven':>6} {'base s':>8}"
+    )
+    print(head)
+    print("-" * len(head))
+
+
+def bench_pmedcap_like(ns: list[int], seeds: int, limit: float, baseline: bool) -> list[dict]:
+    """Generated pmedcap-like instances; the baseline (plain HiGHS) run is the
+    independent check of the optimum where it finishes."""
+    cap_header()
+    rows = []
+    for n in ns:
+        for k in range(seeds):
+            seed = 17_000 + n + k
+            cost, demand, p, q = pmedcap_like(n, seed)
+            sol = locate.fixed_charge(
+                cost,
+                demand,
+                q,
+                0.0,
+                p=p,
+                single_sourcing=True,
+                cost_weights=np.ones(n),
+                time_limit_s=limit,
+            )
+            loads = np.bincount(sol.assignment, weights=demand, minlength=n)
+            assert loads.max() <= q + 1e-9, "capacity violated"
+            check = float(cost[np.arange(n), sol.assignment].sum())
+            assert math.isclose(check, sol.objective), "objective mismatch"
+            base = None
+            if baseline:
+                base = baseline_fixed_charge(
+                    cost, demand, q, 0.0, p=p, cost_weights=np.ones(n), limit=limit
+                )
+                if base["proven"] and sol.proven_optimal:
+                    assert math.isclose(base["objective"], sol.objective), "optima differ"
+            rows.append(_cap_row(f"gen n{n} p{p} Q{q:.0f} s{seed}", sol, base, None))
+    return rows
