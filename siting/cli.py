@@ -702,28 +702,11 @@ def network_fetch(
 
 def _fetch_landuse(s: Scenario, target: Path, cache_dir: Path | None) -> None:
     """Download the members' OSM land-use areas and write them as a GeoPackage."""
-    from siting import network
-    from siting.landuse import LANDUSE_RULES, landuse_from_features, landuse_tag_keys
+    from siting.landuse import fetch_landuse
 
-    region = s.effective_region()
-    members = region.authorities[region.authorities["id"].isin(region.members["id"])]
-    reach = max(max(r.buffers_m.values(), default=0.0) for r in LANDUSE_RULES)
-    areas = network.areas_from_polygon(
-        members, landuse_tag_keys(), buffer_m=reach, cache_dir=cache_dir
-    )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.stem + ".part.gpkg")  # GDAL wants the .gpkg suffix
-    try:
-        areas.to_file(tmp, driver="GPKG", layer="landuse")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    kinds = landuse_from_features(areas)["kind"].value_counts().sort_index()
-    typer.echo(
-        f"wrote {target}: {len(areas):,} OSM areas ("
-        + ", ".join(f"{k} {n:,}" for k, n in kinds.items())
-        + ")"
-    )
+    kinds = fetch_landuse(s.effective_region(), target, cache_dir=cache_dir)
+    counts = ", ".join(f"{k} {n:,}" for k, n in kinds["n_areas"].items())
+    typer.echo(f"wrote {target}: {kinds.attrs['n_osm']:,} OSM areas ({counts})")
     typer.echo(f'use it with:  [candidates] landuse = "{target}"')
 
 

@@ -51,11 +51,12 @@ import pandas as pd
 import shapely
 
 from siting.errors import LayerError
-from siting.layers import METRIC_CRS, WGS84, Facility
+from siting.layers import METRIC_CRS, WGS84, Facility, Region
 
 __all__ = [
     "LANDUSE_RULES",
     "LanduseRule",
+    "fetch_landuse",
     "landuse_from_features",
     "landuse_summary",
     "landuse_tag_keys",
@@ -424,3 +425,45 @@ def landuse_summary(landuse: gpd.GeoDataFrame) -> pd.DataFrame:
             "source": g["source"].first().to_numpy(),
         }
     )
+
+
+def fetch_landuse(
+    region: Region,
+    target: str | Path,
+    *,
+    cache_dir: str | Path | None = None,
+    rules: Iterable[LanduseRule] = LANDUSE_RULES,
+) -> pd.DataFrame:
+    """Download the OSM land use of a region's members and write it as a GeoPackage.
+
+    The members' land, buffered by the largest rule buffer, is asked for every tag
+    key the ``rules`` read (:func:`siting.network.areas_from_polygon`; needs
+    internet, cached); the areas are written with their raw tags (layer
+    ``landuse``) for :func:`read_landuse`, so changed rules apply on the next read.
+
+    Returns
+    -------
+    DataFrame
+        ``n_areas`` per rule kind the areas match (index: kind); ``attrs["n_osm"]`` is
+        the number of areas written.
+    """
+    from siting import network
+
+    rules = tuple(rules)
+    target = Path(target)
+    members = region.authorities[region.authorities["id"].isin(region.members["id"])]
+    reach = max(max(r.buffers_m.values(), default=0.0) for r in rules)
+    areas = network.areas_from_polygon(
+        members, landuse_tag_keys(rules), buffer_m=reach, cache_dir=cache_dir
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.stem + ".part.gpkg")  # GDAL wants the .gpkg suffix
+    try:
+        areas.to_file(tmp, driver="GPKG", layer="landuse")
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    kinds = landuse_from_features(areas, rules=rules)["kind"].value_counts().sort_index()
+    out = pd.DataFrame({"n_areas": kinds})
+    out.attrs["n_osm"] = len(areas)
+    return out
