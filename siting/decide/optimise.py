@@ -196,8 +196,8 @@ def best_plan(
             )
             sites = tuple(int(cols[x]) for x in pair)
             method = (
-                "exact enumeration of every pair of sites (pairs bounded: "
-                f"{expanded} of {len(cols)} sites' pairs evaluated)"
+                f"exact bounded enumeration of the pairs of sites ({expanded} of {len(cols)} "
+                "sites' pairs evaluated, the others' lower bounds above the best pair)"
             )
         if not np.isfinite(value):
             if capped:

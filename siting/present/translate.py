@@ -188,6 +188,18 @@ _RULES: list[_Rule] = [
             f"{'כל האתרים' if m[3] == 'site' else 'כל זוגות האתרים'}, אופטימליות מוכחת"
         ),
     ),
+    (
+        re.compile(
+            r"weighted plan of (\d+) site\(s\) over (\d+) eligible sites: exact bounded "
+            r"enumeration of the pairs of sites \((\d+) of (\d+) sites' pairs evaluated, the "
+            r"others' lower bounds above the best pair\), proven optimal"
+        ),
+        lambda m, n: (
+            f"תוכנית משוקללת של {m[1]} אתרים מתוך {m[2]} אתרים כשירים: מנייה מדויקת וחסומה "
+            f"של זוגות האתרים (נבדקו הזוגות של {m[3]} מתוך {m[4]} אתרים; החסם התחתון של "
+            "האחרים גבוה מהזוג הטוב ביותר), אופטימליות מוכחת"
+        ),
+    ),
     # exclusion reasons (siting.candidates)
     (
         re.compile(r"within ([\d,.]+) m buffer of homes \((.+)\)"),
