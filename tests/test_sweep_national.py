@@ -103,3 +103,33 @@ def test_a_sweep_over_one_region_has_no_national_files(tmp_path):
     assert res.national.empty
     out = write_sweep(res, tmp_path / "o")
     assert "national.csv" not in out
+
+
+def test_every_column_of_the_sweep_csvs_is_described_in_both_languages(national, tmp_path):
+    """columns.csv of a sweep folder describes each column of sweep.csv, robust.csv,
+    sites.csv and national.csv (axis and per-scenario columns included), strictly."""
+    from siting.outputs.columns import legend
+
+    out = write_sweep(national, tmp_path / "en")
+    assert "columns.csv" in out
+    headers = {
+        name: list(pd.read_csv(tmp_path / "en" / name, nrows=0).columns)
+        for name in ("sweep.csv", "robust.csv", "sites.csv", "national.csv")
+    }
+    assert "region.cluster" in headers["sweep.csv"]  # the sweep's axis
+    assert any(c.startswith("regret_s") for c in headers["robust.csv"])
+    for lang in ("en", "he"):
+        strict = legend(headers, lang, strict=True)  # raises on a column with no description
+        assert (strict["description"] != "").all()
+    written = pd.read_csv(tmp_path / "en" / "columns.csv")
+    assert set(zip(written["file"], written["column"], strict=True)) >= {
+        (f, c) for f, cols in headers.items() for c in cols
+    }
+    axis = written[(written["file"] == "sweep.csv") & (written["column"] == "region.cluster")]
+    assert "region.cluster" in axis["description"].iloc[0]
+    write_sweep(national, tmp_path / "he", lang="he")
+    he = pd.read_csv(tmp_path / "he" / "columns.csv")
+    text = " ".join(he["description"].astype(str))
+    hebrew = sum("\u0590" <= ch <= "\u05ff" for ch in text)
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    assert hebrew / (hebrew + latin) > 0.6

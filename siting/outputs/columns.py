@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from siting.errors import SitingError
+from siting.outputs.sweep_columns import SWEEP_FILE_COLUMNS, SWEEP_PATTERNS, SWEEP_TABLES
 from siting.present.i18n import Lang, column_label
 
 __all__ = [
@@ -409,10 +410,15 @@ def describe(file: str, column: str, lang: Lang | str) -> tuple[str, str]:
     """
     lang = Lang.parse(lang)
     he = lang is Lang.HE
-    entry = FILE_COLUMNS.get((file, column)) or COLUMNS.get(column)
+    sweep = file in SWEEP_TABLES
+    entry = (
+        SWEEP_FILE_COLUMNS.get((file, column))
+        if sweep
+        else FILE_COLUMNS.get((file, column)) or COLUMNS.get(column)
+    )
     fields: dict[str, str] = {}
     if entry is None:
-        for pattern, pat_entry in PATTERNS:
+        for pattern, pat_entry in SWEEP_PATTERNS if sweep else PATTERNS:
             m = pattern.fullmatch(column)
             if m:
                 entry = pat_entry
@@ -424,8 +430,9 @@ def describe(file: str, column: str, lang: Lang | str) -> tuple[str, str]:
                 break
     if entry is None:
         raise MissingDescriptionError(
-            f"{file}: column {column!r} has no description in siting/outputs/columns.py "
-            "(COLUMNS): add one in English and Hebrew"
+            f"{file}: column {column!r} has no description in siting/outputs/"
+            f"{'sweep_columns.py' if sweep else 'columns.py (COLUMNS)'}: add one in English "
+            "and Hebrew"
         )
     unit_key, en, he_text = entry
     unit = UNITS[unit_key][1 if he else 0]

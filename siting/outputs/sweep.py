@@ -1,13 +1,18 @@
 """Write a sweep's files into an owned output folder: ``sweep.csv``, ``robust.csv``,
 ``sites.csv`` and ``sweep.html``, and for a sweep over several regions ``national.csv`` and
-``national.html`` (atomically, like a run: :func:`atomic_dir`)."""
+``national.html``, and ``columns.csv`` describing every column of those CSV files in the
+sweep's language (atomically, like a run: :func:`atomic_dir`)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from siting.outputs import csv_text
+from siting.outputs.columns import LEGEND_FILE, legend
 from siting.outputs.folders import atomic_dir
 from siting.present.i18n import Lang
 from siting.present.nationalpage import national_page
@@ -23,6 +28,7 @@ SWEEP_FILES = (
     "sweep.html",
     "national.csv",
     "national.html",
+    "columns.csv",
 )
 
 
@@ -44,6 +50,12 @@ def write_sweep(
     if national is not None and not national.empty:
         texts["national.csv"] = csv_text(national)
         texts["national.html"] = national_page(result, lang=lang)
+    headers = {
+        name: list(pd.read_csv(io.StringIO(text), nrows=0).columns)
+        for name, text in texts.items()
+        if name.endswith(".csv")
+    }
+    texts[LEGEND_FILE] = csv_text(legend(headers, lang, strict=False))
     with atomic_dir(out_dir, force=force) as tmp:
         for name, text in texts.items():
             (tmp / name).write_text(text, encoding="utf-8", newline="\n")
