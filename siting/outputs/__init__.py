@@ -64,6 +64,7 @@ from siting.outputs.folders import (
     safe_name,
 )
 from siting.params import sources_table
+from siting.present.features import route_lookup
 from siting.present.headline import HEADLINE_KEYS
 from siting.present.i18n import Lang
 from siting.sources.catalogue import catalogue, cited_ids
@@ -352,15 +353,7 @@ def result_layers(
         loc[f"{fac.value}_site"] = ids.map(a["site_id"].astype(str)).to_numpy()
         loc[f"{fac.value}_km"] = ids.map(a["km"]).to_numpy()
         loc[f"{fac.value}_minutes"] = ids.map(a["minutes"]).to_numpy()
-        route_geom: dict[tuple[str, str], Any] = {}
-        if routes is not None and len(routes):
-            r = routes.to_crs(METRIC_CRS)
-            if "facility" in r.columns:
-                r = r[r["facility"].astype(str) == fac.value]
-            route_geom = {
-                (str(x), str(y)): g
-                for x, y, g in zip(r["locality_id"], r["site_id"], r.geometry, strict=True)
-            }
+        route_geom = route_lookup(routes, fac.value)
         for _, row in res.assignment.iterrows():
             lid, sid = str(row["locality_id"]), str(row["site_id"])
             geom = route_geom.get((lid, sid))

@@ -11,7 +11,15 @@ from pyproj import Transformer
 
 from siting.layers import METRIC_CRS, WGS84
 
-__all__ = ["COORD_DIGITS", "card", "feature", "geojson_geometry", "norm", "text"]
+__all__ = [
+    "COORD_DIGITS",
+    "card",
+    "feature",
+    "geojson_geometry",
+    "norm",
+    "route_lookup",
+    "text",
+]
 
 COORD_DIGITS = 6  # ~0.1 m: plenty for display, keeps the file small
 _TO_WGS84 = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
@@ -64,3 +72,21 @@ def card(
     if note:
         out["n"] = note
     return out
+
+
+def route_lookup(routes: Any, facility: str) -> dict[tuple[str, str], Any]:
+    """A run's road routes of one facility by ``(locality id, site id)``, in EPSG:2039.
+
+    ``routes`` is ``RunResult.routes`` (or ``None``); routes without a line (unreachable)
+    are left out, so a missing key means "draw a straight line".
+    """
+    if routes is None or len(routes) == 0:
+        return {}
+    r = routes.to_crs(METRIC_CRS)
+    if "facility" in r.columns:
+        r = r[r["facility"].astype(str) == facility]
+    return {
+        (str(a), str(b)): g
+        for a, b, g in zip(r["locality_id"], r["site_id"], r.geometry, strict=True)
+        if g is not None and not g.is_empty
+    }

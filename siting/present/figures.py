@@ -39,6 +39,7 @@ from siting.costs import metric_points
 from siting.decide.scoring import rank_interval_columns
 from siting.facility import spec
 from siting.layers import METRIC_CRS, Facility
+from siting.present.features import route_lookup
 from siting.present.i18n import Lang, column_label, fmt_number, fmt_value, param_label, t
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     site_xy = dict(zip(cand["id"].astype(str), metric_points(cand, "candidates"), strict=True))
     loc_xy = {str(i): (g.x, g.y) for i, g in zip(loc["id"], loc.geometry, strict=True)}
     res = result.results[fac]
-    routes = _routes(result, fac)
+    routes = route_lookup(getattr(result, "routes", None), fac.value)
     for lid, sid in zip(res.assignment["locality_id"], res.assignment["site_id"], strict=True):
         a, b = loc_xy[str(lid)], site_xy[str(sid)]
         line = routes.get((str(lid), str(sid)))
@@ -240,21 +241,6 @@ def map_figure(result: RunResult, *, lang: Lang | str = Lang.EN) -> Figure:
     if result.costs.approximate:  # above the map, clear of the legend below it
         fig.suptitle(f"{mark}⚠ {t('approximate_warning', lang)}", fontsize=8, color="#a50026")
     return fig
-
-
-def _routes(result: RunResult, fac: Facility) -> dict[tuple[str, str], Any]:
-    """The run's road routes of ``fac`` by (locality, site), in EPSG:2039 (``{}`` without)."""
-    routes = getattr(result, "routes", None)
-    if routes is None or len(routes) == 0:
-        return {}
-    r = routes.to_crs(METRIC_CRS)
-    if "facility" in r.columns:
-        r = r[r["facility"].astype(str) == fac.value]
-    return {
-        (str(a), str(b)): g
-        for a, b, g in zip(r["locality_id"], r["site_id"], r.geometry, strict=True)
-        if g is not None and not g.is_empty and g.geom_type == "LineString"
-    }
 
 
 def _boundary_handles(polygons: bool, lang: Lang) -> list[Any]:

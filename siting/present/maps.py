@@ -63,6 +63,7 @@ from siting.present.features import card as _card
 from siting.present.features import feature as _feature
 from siting.present.features import geojson_geometry as _geojson_geometry
 from siting.present.features import norm as _norm
+from siting.present.features import route_lookup
 from siting.present.features import text as _text
 from siting.present.i18n import Lang, fmt_number, t
 from siting.present.mappage import (
@@ -349,19 +350,6 @@ def _chosen_layers(
     return layers
 
 
-def _routes_lookup(routes: gpd.GeoDataFrame | None, fac: Facility) -> dict[tuple[str, str], Any]:
-    if routes is None or len(routes) == 0:
-        return {}
-    r = routes.to_crs(METRIC_CRS)
-    if "facility" in r.columns:
-        r = r[r["facility"].astype(str) == fac.value]
-    return {
-        (str(a), str(b)): g
-        for a, b, g in zip(r["locality_id"], r["site_id"], r.geometry, strict=True)
-        if g is not None and not g.is_empty
-    }
-
-
 def _assignment_layers(
     result: RunResult, lang: Lang, routes: gpd.GeoDataFrame | None
 ) -> list[_GeoJsonLayer]:
@@ -374,7 +362,7 @@ def _assignment_layers(
     }
     layers = []
     for fac, res in result.results.items():
-        lookup = _routes_lookup(routes, fac)
+        lookup = route_lookup(routes, fac.value)
         feats = []
         for _, a in res.assignment.iterrows():
             lid, sid = str(a["locality_id"]), str(a["site_id"])
