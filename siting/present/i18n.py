@@ -490,6 +490,32 @@ LABELS: dict[str, tuple[str, str]] = {
     "src_unsourced": ("No source found", "לא נמצא מקור"),
     "src_section": ("Domain research, section", "מחקר הרקע, פרק"),
     "src_same_as": ("the same as {id}", "זהה ל-{id}"),
+    # national.html (siting.present.nationalpage)
+    "national_title": ("National plan: {name}", "תוכנית ארצית: {name}"),
+    "national_intro": (
+        "{n} clusters, each planned with its own members. Member land simplified at {tol:g} m; "
+        "square: waste-sorting station, circles: truck lots. Figures are each cluster's own plan "
+        "(sweep.csv).",
+        "{n} אשכולות, כל אחד מתוכנן עם חבריו. שטח החברים מפושט ב-{tol:g} מ'; ריבוע: תחנת מיון "
+        "פסולת, עיגולים: חניוני משאיות. הנתונים הם התוכנית של כל אשכול (sweep.csv).",
+    ),
+    "national_map": ("Map", "מפה"),
+    "national_table": ("National table", "טבלה ארצית"),
+    "national_cluster": ("Cluster", "אשכול"),
+    "national_facility": ("Facility", "מתקן"),
+    "national_members": ("Members", "רשויות חברות"),
+    "national_population": ("Residents", "תושבים"),
+    "national_tonnes": ("Tonnes/yr or trucks", "טון לשנה או משאיות"),
+    "national_sites": ("Chosen sites", "אתרים שנבחרו"),
+    "national_authority": ("In authority", "ברשות"),
+    "national_cost": ("Total cost ILS/yr", "עלות כוללת ₪ לשנה"),
+    "national_today": ("Today ILS/yr", "היום ₪ לשנה"),
+    "national_saving": ("Saving ILS/yr", "חיסכון ₪ לשנה"),
+    "national_driver": ("Mean driver km", "ק״מ נהג ממוצע"),
+    "national_coverage": ("Coverage", "כיסוי"),
+    "national_proven": ("Proven optimal", "אופטימלי מוכח"),
+    "national_status": ("Status", "מצב"),
+    "national_scale": ("{km:g} km", "{km:g} ק״מ"),
 }
 
 

@@ -21,35 +21,6 @@ from siting.present.report import _CSS
 
 __all__ = ["national_page"]
 
-#: The page's own labels (English, Hebrew).
-LABELS = {
-    "title": ("National plan: {name}", "תוכנית ארצית: {name}"),
-    "intro": (
-        "{n} clusters, each planned with its own members. Member land simplified at {tol:g} m; "
-        "square: waste-sorting station, circles: truck lots. Figures are each cluster's own plan "
-        "(sweep.csv).",
-        "{n} אשכולות, כל אחד מתוכנן עם חבריו. שטח החברים מפושט ב-{tol:g} מ'; ריבוע: תחנת מיון "
-        "פסולת, עיגולים: חניוני משאיות. הנתונים הם התוכנית של כל אשכול (sweep.csv).",
-    ),
-    "map": ("Map", "מפה"),
-    "table": ("National table", "טבלה ארצית"),
-    "cluster": ("Cluster", "אשכול"),
-    "facility": ("Facility", "מתקן"),
-    "members": ("Members", "רשויות חברות"),
-    "population": ("Residents", "תושבים"),
-    "tonnes": ("Tonnes/yr or trucks", "טון לשנה או משאיות"),
-    "sites": ("Chosen sites", "אתרים שנבחרו"),
-    "authority": ("In authority", "ברשות"),
-    "cost": ("Total cost ILS/yr", "עלות כוללת ₪ לשנה"),
-    "today": ("Today ILS/yr", "היום ₪ לשנה"),
-    "saving": ("Saving ILS/yr", "חיסכון ₪ לשנה"),
-    "driver": ("Mean driver km", "ק״מ נהג ממוצע"),
-    "coverage": ("Coverage", "כיסוי"),
-    "proven": ("Proven optimal", "אופטימלי מוכח"),
-    "status": ("Status", "מצב"),
-    "scale": ("{km:g} km", "{km:g} ק״מ"),
-}
-
 _COLOURS = (
     "#1b9e77",
     "#d95f02",
@@ -65,12 +36,6 @@ _COLOURS = (
     "#8dd3c7",
 )
 _WIDTH = 640.0
-
-
-def _l(key: str, lang: Lang, **kw: Any) -> str:
-    en, he = LABELS[key]
-    text = he if lang is Lang.HE else en
-    return text.format(**kw) if kw else text
 
 
 def _e(x: Any) -> str:
@@ -116,7 +81,7 @@ def _svg(result: Any, lang: Lang) -> str:
     parts = [
         f'<svg width="{_WIDTH:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {_WIDTH:.0f} {height:.0f}" role="img" '
-        f'aria-label="{_e(_l("map", lang))}" style="background:#f4f8fb;direction:ltr">'
+        f'aria-label="{_e(t("national_map", lang))}" style="background:#f4f8fb;direction:ltr">'
     ]
     for it in sw.scenarios:
         if it.id in shapes:
@@ -146,7 +111,8 @@ def _svg(result: Any, lang: Lang) -> str:
     bar = km * 1000 * k
     parts.append(
         f'<g font-size="11"><rect x="10" y="{height - 18:.0f}" width="{bar:.1f}" height="4" '
-        f'fill="#333"/><text x="10" y="{height - 22:.0f}">{_e(_l("scale", lang, km=km))}</text>'
+        f'fill="#333"/><text x="10" y="{height - 22:.0f}">'
+        f"{_e(t('national_scale', lang, km=km))}</text>"
         "</g></svg>"
     )
     legend = "".join(
@@ -169,11 +135,11 @@ def national_page(result: Any, *, lang: Lang | str = "en") -> str:
 
     n = len({it.group for it in sw.scenarios})
     parts = [
-        f"<h1>{_e(_l('title', lang, name=sw.name))}</h1>",
-        f"<p>{_e(_l('intro', lang, n=n, tol=OUTLINE_M))}</p>",
-        f"<h2>{_e(_l('map', lang))}</h2>",
+        f"<h1>{_e(t('national_title', lang, name=sw.name))}</h1>",
+        f"<p>{_e(t('national_intro', lang, n=n, tol=OUTLINE_M))}</p>",
+        f"<h2>{_e(t('national_map', lang))}</h2>",
         _svg(result, lang),
-        f"<h2>{_e(_l('table', lang))}</h2>",
+        f"<h2>{_e(t('national_table', lang))}</h2>",
     ]
     heads = [
         "cluster",
@@ -213,7 +179,7 @@ def national_page(result: Any, *, lang: Lang | str = "en") -> str:
             str(rec.get("status", "")) + (f": {rec['error']}" if rec.get("error") else ""),
         ]
         rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th>{_e(_l(h, lang))}</th>" for h in heads)
+    head = "".join(f"<th>{_e(t(f'national_{h}', lang))}</th>" for h in heads)
     parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
     parts.append(f"<p>{_e(t('generated_by', lang, version=__version__))}</p>")
     css = _CSS + "body{max-width:1400px}table{font-size:12px}"
