@@ -134,6 +134,15 @@ def improve_sites(
     ``free`` marks columns that may be opened or closed (not forced open, not banned).
     """
     best = start
+    need = d.sum() - _TOL
+
+    def better(trial: np.ndarray) -> Packing | None:
+        """The packing of ``trial`` when it fits and beats ``best``, else ``None``."""
+        if cap[trial].sum() < need:
+            return None
+        got = assign_capacitated(a, d, cap, fcost, trial)
+        return got if got is not None and got.objective < best.objective - _TOL else None
+
     for _ in range(rounds):
         improved = False
         open_free = [int(j) for j in best.sites if free[j]]
@@ -141,11 +150,8 @@ def improve_sites(
             for j in open_free:
                 if deadline.expired():
                     return best
-                trial = best.sites[best.sites != j]
-                if cap[trial].sum() < d.sum() - _TOL:
-                    continue
-                got = assign_capacitated(a, d, cap, fcost, trial)
-                if got is not None and got.objective < best.objective - _TOL:
+                got = better(best.sites[best.sites != j])
+                if got is not None:
                     best, improved = got, True
                     break
         if improved:
@@ -162,11 +168,8 @@ def improve_sites(
             for q in outside[np.argsort(score, kind="stable")[:5]]:
                 if deadline.expired():
                     return best
-                trial = np.sort(np.append(best.sites[best.sites != j], q))
-                if cap[trial].sum() < d.sum() - _TOL:
-                    continue
-                got = assign_capacitated(a, d, cap, fcost, trial)
-                if got is not None and got.objective < best.objective - _TOL:
+                got = better(np.sort(np.append(best.sites[best.sites != j], q)))
+                if got is not None:
                     best, improved = got, True
                     break
             if improved:
