@@ -399,16 +399,26 @@ def test_medium_random_against_brute_force(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [5, 6, 9])
 def test_p_median_refinement_rounds(seed: int) -> None:
-    # These instances make the first MIP under-charge some clients (truncated
-    # level groups), so the engine refines and solves again: still exact.
+    # These instances make the radius engine's first MIP under-charge some clients
+    # (truncated level groups), so it refines and solves again: still exact, and so
+    # is the branch-and-Benders-cut engine that p_median uses for one facility type.
+    from siting.locate._median import solve_median
+    from siting.locate.results import _block
+
     cost, w, p = _medium(seed)
-    sol = locate.p_median(cost, w, p)
-    assert sol.details["mip_rounds"] >= 2
     pos = w > 0
     best = min(
         (w[pos] * _nearest(cost[pos], list(c))).sum()
         for c in itertools.combinations(range(cost.shape[1]), p)
     )
+    m = cost.shape[1]
+    block = _block(cost, w, p, np.zeros(0, dtype=np.int64), np.ones(m, dtype=bool))
+    radius = solve_median([block], engine="radius")
+    assert radius.details["mip_rounds"] >= 2
+    assert radius.proven
+    assert radius.objective == best
+    sol = locate.p_median(cost, w, p)
+    assert sol.details["method"] == "branch-and-Benders-cut"
     assert sol.proven_optimal
     assert sol.objective == best
 
@@ -445,12 +455,22 @@ def _assignment_milp(cost: np.ndarray, p: int) -> float:
 
 @pytest.mark.parametrize("seed", [0, 8])
 def test_p_median_generated_pmed_like(seed: int) -> None:
-    # OR-Library-like graphs whose LP bound is not tight: the MIP runs with the
-    # incumbent's cutoff (seed 8 also refines once) and must stay exact.
+    # OR-Library-like graphs whose LP bound is not tight: the tree branches with the
+    # incumbent's cutoff and must stay exact (so must the radius engine, which
+    # refines its MIP once on seed 8).
+    from siting.locate._median import solve_median
+    from siting.locate.results import _block
+
     cost = pmed_like(120, 480, seed)
     sol = locate.p_median(cost, np.ones(120), 5)
-    assert sol.details.get("mip_rounds", 0) >= 1
+    assert sol.details["lp_bound"] < sol.objective - 1
+    assert sol.details["bnb_nodes"] >= 2
     assert sol.proven_optimal
+    block = _block(cost, np.ones(120), 5, np.zeros(0, dtype=np.int64), np.ones(120, dtype=bool))
+    radius = solve_median([block], engine="radius")
+    assert radius.details["mip_rounds"] >= 1
+    assert radius.proven
+    assert radius.objective == sol.objective
     _check_solution(sol, cost, 5)
     assert sol.objective == _assignment_milp(cost, 5)
 

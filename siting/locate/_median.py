@@ -1,9 +1,13 @@
-"""Exact p-median engine: radius formulation with level generation, HiGHS MIP.
+"""Exact p-median engine: heuristic, Lagrangian reduction, then an exact method.
 
 Private; the public entry points are `siting.locate.p_median` and
-`siting.locate.joint`.  Everything here works on a *weighted* cost matrix
-``W = weight[:, None] * cost`` (``inf`` = not allowed) over candidate columns
-``0..m-1``, for one or two facility types ("blocks") that share the columns.
+`siting.locate.joint`.  One facility type without linking rows (every
+`p_median`) is solved after step 1 (and the Lagrangian phase for large models)
+by branch-and-Benders-cut with radius branching (`siting.locate._benders`);
+joint models, and ``engine="radius"``, by steps 2-4 below.  Everything here
+works on a *weighted* cost matrix ``W = weight[:, None] * cost`` (``inf`` = not
+allowed) over candidate columns ``0..m-1``, for one or two facility types
+("blocks") that share the columns.
 
 Method
 ------
@@ -51,6 +55,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
+from siting.locate._benders import solve_benders
 from siting.locate._heuristics import Block, greedy_interchange, nearest_open
 from siting.locate._highs import INF, Deadline, build_lp, new_highs, run_mip
 from siting.locate._lagrange import lagrangian_reduce
@@ -333,6 +338,7 @@ def _solve_reduced(
     deadline: Deadline,
     node_limit: int | None,
     details: dict[str, object],
+    engine: str = "auto",
 ) -> MedianResult:
     """Solve the model restricted to the ``keep`` columns (which hold the incumbent and
     every improving solution, see `siting.locate._lagrange`) and map the result back."""
@@ -350,6 +356,7 @@ def _solve_reduced(
         time_limit_s=left if math.isfinite(left) else None,
         node_limit=node_limit,
         reduce=False,
+        engine=engine,
     )
     merged = {**details, **{f"reduced_{k}": v for k, v in res.details.items()}}
     merged["seconds"] = deadline.elapsed()
@@ -375,6 +382,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     time_limit_s: float | None = None,
     node_limit: int | None = None,
     reduce: bool = True,
+    engine: str = "auto",
 ) -> MedianResult:
     """Solve a (joint) p-median model exactly; see the module docstring.
 
@@ -394,6 +402,11 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
         Branch-and-bound node limit per HiGHS MIP run.
     reduce : bool
         Run the Lagrangian phase (`_lagrangian_first`) on large single-block models.
+    engine : {"auto", "radius"}
+        ``"auto"``: one facility type without links goes to branch-and-Benders-cut
+        (`siting.locate._benders`), joint models to the radius MIP; ``"radius"``
+        forces the radius LP + HiGHS MIP (kept for joint models, and as the
+        independent second engine the tests and benchmarks compare against).
     """
     deadline = Deadline(time_limit_s)
     details: dict[str, object] = {}
@@ -502,9 +515,35 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
                 deadline=deadline,
                 node_limit=node_limit,
                 details=details,
+                engine=engine,
             )
 
-    # -- LP phase ------------------------------------------------------------------------
+    # -- one facility type: branch-and-Benders-cut (`siting.locate._benders`) -----------
+    if engine == "auto" and links is None and len(blocks) == 1 and incumbent is not None:
+        b = blocks[0]
+        bd = solve_benders(
+            b.wcost,
+            b.p,
+            fixed=b.fixed,
+            allowed=b.allowed,
+            incumbent=incumbent[0],
+            ub=ub,
+            step=step,
+            deadline=deadline,
+            node_limit=node_limit,
+        )
+        details.update(bd.details)
+        if bd.sites is not None:
+            incumbent, ub = [bd.sites], bd.objective
+        if bd.proven:
+            lb = ub
+        elif math.isfinite(bd.lower_bound):
+            lb = max(lb, min(bd.lower_bound, ub))
+        if bd.status == "infeasible":
+            return finish("infeasible", False)
+        return finish(bd.status, bd.proven)
+
+    # -- LP phase (joint models) ---------------------------------------------------------
     radius = RadiusLP(blocks, levels, links, deadline)
     if incumbent is not None:
         start_built = [

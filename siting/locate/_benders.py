@@ -1,0 +1,451 @@
+"""Exact single-type p-median by branch-and-Benders-cut with radius branching.
+
+Private; `siting.locate._median.solve_median` calls `solve_benders` for one
+facility type without linking rows.  It works on a weighted cost matrix
+``W`` (``inf`` = not allowed) restricted to the usable columns.
+
+Method
+------
+1. **Benders master** of the radius formulation (Elloumi 2010; the Benders view
+   of it: Durán-Mateluna, Alès & Elloumi 2023): ``min Σ_i θ_i`` over
+   ``Σ_j y_j = p``, ``0 ≤ y ≤ 1`` and, for client ``i`` and a level ``t``, the
+   cut ``θ_i + Σ_j (t − W_ij)⁺ y_j ≥ t`` — valid for every ``t`` (if the nearest
+   open site is at ``d < t`` the left side is at least ``d``).  For a master
+   point ``y*`` the most violated cut of client ``i`` is at its *critical*
+   level, the distance at which the ``y*`` mass of its nearest sites first
+   reaches 1, found by sorting (here over the columns with ``y* > 0`` only);
+   its value there is the client's cost under ``y*``.  With every such cut the
+   master's LP equals the radius LP, so the root bound is the LP bound of the
+   strongest compact formulation, reached in a few dozen rounds (in-out
+   stabilisation around the incumbent, Ben-Ameur & Neto 2007) instead of one
+   LP with a row per (client, level).  Clients with ``inf`` costs also get
+   the covering row ``Σ_{j: W_ij < inf} y_j ≥ 1``.
+2. **Reduced-cost fixing** at the root drops the columns that cannot be in a
+   solution better than the incumbent (by 1 with integer data); the tree runs
+   on a fresh master over the kept columns with the root's binding cuts.
+3. **Branch and bound** on that master: each node re-solves warm (dual simplex
+   from the parent's basis) and separates until no cut is violated, so a node
+   whose ``y`` is integral is solved exactly.  Branching is on the radius: for
+   the client level whose LP term ``(D_i^{k+1} − D_i^k)·min(s, 1 − s)`` is
+   largest (``s`` = the ``y`` mass within ``D_i^k``), one child requires an
+   open site within ``D_i^k`` (a covering row), the other closes every site
+   there and raises ``θ_i ≥ D_i^{k+1}``.  This splits the tree far more evenly
+   than branching on one ``y_j`` (on generated OR-Library-like instances,
+   n = 600, 10-30x fewer nodes).  Depth-first plunging, best-bound backtracking,
+   reduced-cost fixing at every node, an LP-rounding incumbent at every node
+   and a vertex-substitution one every `_POLISH_EVERY` nodes.
+4. Stopped by a time or node limit, the bound returned is the least bound of
+   the open nodes — never more than the optimum.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from siting.locate._heuristics import greedy_interchange, nearest_open
+from siting.locate._highs import INF, Deadline
+
+__all__ = ["BendersOutcome", "solve_benders"]
+
+_BASIC = highspy.HighsBasisStatus.kBasic
+_OPTIMAL = highspy.HighsModelStatus.kOptimal
+_INFEASIBLE = highspy.HighsModelStatus.kInfeasible
+
+# A vertex-substitution incumbent from the node's LP every this many nodes (or
+# every quarter of the nodes so far, whichever is more).
+_POLISH_EVERY = 25
+# y values below this are zero for separation and branching.
+_EPS_Y = 1e-9
+
+
+def _violated(value: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(value - theta > 1e-9 * np.maximum(1.0, np.abs(value)))
+
+
+class _Master:
+    """The Benders master LP over candidate columns ``cols`` (a HiGHS instance)."""
+
+    def __init__(self, wcost: np.ndarray, cols: np.ndarray, p: int, lower: np.ndarray) -> None:
+        self.w = wcost[:, cols]
+        self.cols = cols
+        n, mc = self.w.shape
+        self.n, self.mc = n, mc
+        self.d0 = self.w.min(axis=1)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.passModel(highspy.HighsLp())
+        h.addVars(mc, np.asarray(lower, float), np.ones(mc))
+        h.addVars(n, self.d0, np.full(n, INF))
+        h.changeColsCost(n, np.arange(mc, mc + n, dtype=np.int32), np.ones(n))
+        h.addRow(float(p), float(p), mc, np.arange(mc, dtype=np.int32), np.ones(mc))
+        self.h = h
+        self.cut_client: list[np.ndarray] = []
+        self.cut_level: list[np.ndarray] = []
+        self.sorted_cols: np.ndarray | None = None  # per client, for branching
+        self.jump = np.zeros(0)
+        self.next_cost = np.zeros(0)
+        finite = np.isfinite(self.w)
+        partial = np.flatnonzero(~finite.all(axis=1))
+        for i in partial:  # the site chosen for client i must be one it can use
+            idx = np.flatnonzero(finite[i]).astype(np.int32)
+            h.addRow(1.0, INF, len(idx), idx, np.ones(len(idx)))
+        self.first_cut_row = 1 + len(partial)
+
+    # -- cuts ----------------------------------------------------------------------------
+    def add_cuts(self, clients: np.ndarray, level: np.ndarray) -> None:
+        """Add ``θ_i + Σ_j (t_i − W_ij)⁺ y_j ≥ t_i`` for each (client, level)."""
+        if len(clients) == 0:
+            return
+        sub = self.w[clients]
+        gap = level[:, None] - sub
+        r, c = np.nonzero(gap > 0)
+        counts = np.bincount(r, minlength=len(clients)) + 1
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
+        idx = np.empty(int(counts.sum()), dtype=np.int32)
+        val = np.empty(len(idx))
+        # each row: its y entries in column order, then its θ entry
+        pos = starts[r] + (np.arange(len(r)) - np.concatenate([[0], np.cumsum(counts - 1)])[r])
+        idx[pos] = c
+        val[pos] = gap[r, c]
+        last = starts + counts - 1
+        idx[last] = self.mc + clients
+        val[last] = 1.0
+        self.h.addRows(
+            len(clients),
+            level.astype(float),
+            np.full(len(clients), INF),
+            len(idx),
+            starts,
+            idx,
+            val,
+        )
+        self.cut_client.append(np.asarray(clients, dtype=np.int64))
+        self.cut_level.append(np.asarray(level, dtype=float))
+
+    def critical(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per client: the critical level of ``y`` and the client's cost under ``y``."""
+        sup = np.flatnonzero(y > _EPS_Y)
+        ws = self.w[:, sup]
+        o = np.argsort(ws, axis=1, kind="stable")
+        ds = np.take_along_axis(ws, o, axis=1)
+        ys = np.where(np.isfinite(ds), y[sup][o], 0.0)
+        cs = np.cumsum(ys, axis=1)
+        reach = cs >= 1.0 - 1e-9
+        k = np.where(reach.any(axis=1), np.argmax(reach, axis=1), np.argmax(cs, axis=1))
+        ar = np.arange(self.n)
+        t = ds[ar, k]
+        with np.errstate(invalid="ignore"):
+            cdy = np.cumsum(np.where(ys > 0, ds * ys, 0.0), axis=1)
+        before = np.where(k > 0, cs[ar, k - 1], 0.0)
+        before_cost = np.where(k > 0, cdy[ar, k - 1], 0.0)
+        return t, before_cost + t * (1.0 - before)
+
+    def cut_value(self, level: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The cuts at ``level`` evaluated at ``y`` (right side minus the y terms)."""
+        sup = np.flatnonzero(y > _EPS_Y)
+        gap = np.maximum(level[:, None] - self.w[:, sup], 0.0)
+        return level - gap @ y[sup]
+
+    # -- LP ------------------------------------------------------------------------------
+    def solve(self) -> tuple[bool, float, np.ndarray, np.ndarray, np.ndarray]:
+        """Re-solve; (optimal, objective, y, θ, reduced costs of y)."""
+        self.h.run()
+        if self.h.getModelStatus() != _OPTIMAL:
+            return False, math.inf, np.zeros(0), np.zeros(0), np.zeros(0)
+        sol = self.h.getSolution()
+        x = np.asarray(sol.col_value, dtype=float)
+        rc = np.asarray(sol.col_dual, dtype=float)[: self.mc]
+        obj = float(self.h.getInfo().objective_function_value)
+        return True, obj, x[: self.mc], x[self.mc :], rc
+
+    def binding(self, tol: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:
+        """The cuts (client, level) that hold with equality at the current solution."""
+        if not self.cut_client:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        cl = np.concatenate(self.cut_client)
+        lv = np.concatenate(self.cut_level)
+        act = np.asarray(self.h.getSolution().row_value, dtype=float)[self.first_cut_row :]
+        tight = act - lv <= tol * np.maximum(1.0, np.abs(lv))
+        return cl[tight], lv[tight]
+
+
+def _separate_loop(master: _Master, cutoff: float, deadline: Deadline):
+    """Re-solve and add cuts until none is violated (or the LP passes ``cutoff``)."""
+    lps = 0
+    while True:
+        ok, obj, y, th, rc = master.solve()
+        lps += 1
+        if not ok or obj > cutoff:
+            return False, obj, y, rc, lps
+        t, val = master.critical(y)
+        v = _violated(val, th)
+        if len(v) == 0 or deadline.expired():
+            return len(v) == 0, obj, y, rc, lps
+        master.add_cuts(v, t[v])
+
+
+def _root(master: _Master, core: np.ndarray, deadline: Deadline):
+    """The root LP by cutting planes with in-out stabilisation around ``core``."""
+    lam, rounds = 0.5, 0
+    while True:
+        rounds += 1
+        ok, obj, y, th, rc = master.solve()
+        if not ok:
+            return False, obj, y, rc, rounds
+        if deadline.expired():
+            return False, obj, y, rc, rounds
+        sep = lam * y + (1.0 - lam) * core
+        t, _ = master.critical(sep)
+        v = _violated(master.cut_value(t, y), th)
+        if len(v):
+            master.add_cuts(v, t[v])
+            continue
+        core = sep
+        t, val = master.critical(y)
+        v = _violated(val, th)
+        if len(v) == 0:
+            return True, obj, y, rc, rounds
+        lam = min(1.0, lam + 0.1)
+        master.add_cuts(v, t[v])
+
+
+@dataclass
+class BendersOutcome:
+    """What `solve_benders` found (global column indices)."""
+
+    sites: np.ndarray | None
+    objective: float
+    lower_bound: float
+    proven: bool
+    status: str
+    details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(order=True)
+class _Node:
+    bound: float
+    order: int
+    lo: np.ndarray = field(compare=False)
+    up: np.ndarray = field(compare=False)
+    theta_lo: np.ndarray = field(compare=False)
+    covers: frozenset[int] = field(compare=False)
+    basis: tuple[list, list] | None = field(compare=False, default=None)
+
+
+def _branch_level(master: _Master, y: np.ndarray):
+    """The radius branch: (client, columns within the radius, the next cost), or None.
+
+    Over the client's columns sorted by cost, ``s`` is the ``y`` mass within each
+    distinct level; the level whose LP term ``(D^{k+1} − D^k)·min(s, 1 − s)`` is
+    largest is chosen.
+    """
+    if master.sorted_cols is None:  # static: each client's columns by cost, level jumps
+        order = np.argsort(master.w, axis=1, kind="stable")
+        ds = np.take_along_axis(master.w, order, axis=1)
+        nxt = np.concatenate([ds[:, 1:], np.full((master.n, 1), np.inf)], axis=1)
+        with np.errstate(invalid="ignore"):
+            master.jump = np.where(np.isfinite(nxt), nxt - ds, 0.0)
+        master.next_cost = nxt
+        master.sorted_cols = order
+    order = master.sorted_cols
+    cs = np.cumsum(y[order], axis=1)  # inf-cost columns sort last and have jump 0
+    frac = np.minimum(cs, 1.0 - cs)
+    score = np.where(frac > 1e-6, frac, 0.0) * master.jump
+    flat = int(np.argmax(score))
+    i, q = divmod(flat, master.mc)
+    if score[i, q] <= 0:
+        return None
+    return i, order[i, : q + 1], float(master.next_cost[i, q])
+
+
+def solve_benders(
+    wcost: np.ndarray,
+    p: int,
+    *,
+    fixed: np.ndarray,
+    allowed: np.ndarray,
+    incumbent: np.ndarray,
+    ub: float,
+    step: float,
+    deadline: Deadline,
+    node_limit: int | None = None,
+) -> BendersOutcome:
+    """Solve one p-median block exactly; see the module docstring.
+
+    ``incumbent`` (global columns, objective ``ub``) must be feasible; ``step`` is 1
+    for integer data (an improving solution is at least 1 better), else 0.
+    """
+    n = wcost.shape[0]
+    details: dict[str, object] = {"method": "branch-and-Benders-cut"}
+    cols = np.flatnonzero(allowed)
+    lower = np.zeros(len(cols))
+    lower[np.searchsorted(cols, fixed)] = 1.0
+    master = _Master(wcost, cols, p, lower)
+    _, d_inc = nearest_open(wcost, incumbent)
+    master.add_cuts(np.arange(n), d_inc)
+    core = np.zeros(len(cols))
+    core[np.searchsorted(cols, incumbent)] = 1.0
+    ok, lb, y, rc, rounds = _root(master, core, deadline)
+    details["root_rounds"] = rounds
+    details["root_cuts"] = int(sum(len(c) for c in master.cut_client))
+    details["lp_seconds"] = deadline.elapsed()
+
+    def tol(value: float) -> float:
+        return 1e-9 * max(1.0, abs(value))
+
+    def done(lb_: float) -> bool:
+        return lb_ >= ub - step + tol(ub)
+
+    if not ok:
+        status = "infeasible" if master.h.getModelStatus() == _INFEASIBLE else "time limit reached"
+        if status == "time limit reached":
+            status += " (LP unfinished)"
+        return BendersOutcome(incumbent, ub, -math.inf, False, status, details)
+    details["lp_bound"] = lb
+    # LP-guided incumbent
+    order = cols[np.argsort(-y, kind="stable")]
+    cand = greedy_interchange(
+        wcost, p, fixed=fixed, allowed=allowed, start=order[:p], deadline=deadline
+    )
+    value = float(nearest_open(wcost, cand)[1].sum())
+    if value < ub:
+        incumbent, ub = np.sort(cand), value
+    if done(lb):
+        status = "optimal (LP bound meets incumbent)"
+        return BendersOutcome(incumbent, ub, ub, True, status, details)
+    # -- root reduced-cost fixing, a fresh master over the kept columns ---------------
+    slack = ub - step - lb + 1e-7 * max(1.0, abs(ub))
+    keep = (rc <= slack) | (lower > 0)
+    one = (rc < -slack) & keep
+    cl, lv = master.binding()
+    kept = cols[keep]
+    details["sites_kept"] = len(kept)
+    if not np.all(np.isfinite(wcost[:, kept].min(axis=1))):
+        # some client can use none of the kept columns: no improving solution
+        return BendersOutcome(incumbent, ub, ub, True, "optimal (no improving solution)", details)
+    lower_k = np.where(one | (lower > 0), 1.0, 0.0)[keep]
+    del master
+    tree = _Master(wcost, kept, p, lower_k)
+    tree.add_cuts(cl, lv)
+    mc = len(kept)
+    all_y = np.arange(mc, dtype=np.int32)
+    all_theta = np.arange(mc, mc + n, dtype=np.int32)
+    covers: list[int] = []
+
+    def cutoff() -> float:
+        return ub - step + tol(ub)
+
+    counter = 0
+    heap: list[_Node] = []
+    current: _Node | None = _Node(lb, 0, lower_k, np.ones(mc), tree.d0.copy(), frozenset())
+    nodes = lps = 0
+    polished = 0
+    status = "optimal"
+    stopped = False
+    while True:
+        if current is None:
+            while heap and heap[0].bound > cutoff():
+                heapq.heappop(heap)
+            if not heap:
+                break
+            current = heapq.heappop(heap)
+            if current.basis is not None:
+                col_st, row_st = current.basis
+                basis = highspy.HighsBasis()
+                basis.col_status = col_st
+                basis.row_status = row_st + [_BASIC] * (tree.h.getNumRow() - len(row_st))
+                tree.h.setBasis(basis)
+        if deadline.expired() or (node_limit is not None and nodes >= node_limit):
+            heap.append(current)
+            stopped = True
+            status = "time limit reached" if deadline.expired() else "node limit reached"
+            break
+        node, current = current, None
+        nodes += 1
+        tree.h.changeColsBounds(mc, all_y, node.lo, node.up)
+        tree.h.changeColsBounds(n, all_theta, node.theta_lo, np.full(n, INF))
+        if covers:
+            rl = np.array([1.0 if r in node.covers else -INF for r in covers])
+            # highspy has changeRowsBounds; its type stubs do not list it
+            tree.h.changeRowsBounds(  # type: ignore[attr-defined]
+                len(covers), np.array(covers, dtype=np.int32), rl, np.full(len(covers), INF)
+            )
+        exact, obj, y, rc, k = _separate_loop(tree, cutoff(), deadline)
+        lps += k
+        if not exact:
+            if obj <= cutoff() and deadline.expired():
+                heap.append(node)  # unfinished: its parent's bound still holds
+                stopped, status = True, "time limit reached"
+                break
+            continue  # infeasible or cut off
+        if np.all(np.minimum(y, 1.0 - y) < 1e-6):
+            open_ = kept[y > 0.5]
+            value = float(nearest_open(wcost, open_)[1].sum())
+            if value < ub:
+                incumbent, ub = np.sort(open_), value
+            continue
+        top = kept[np.argsort(-y, kind="stable")[:p]]
+        if nodes - polished >= max(_POLISH_EVERY, nodes // 4):
+            polished = nodes
+            top = greedy_interchange(
+                wcost, p, fixed=fixed, allowed=allowed, start=top, deadline=deadline
+            )
+        value = float(nearest_open(wcost, top)[1].sum())
+        if value < ub and np.all(np.isin(fixed, top)):
+            incumbent, ub = np.sort(top), value
+        if obj > cutoff():
+            continue
+        gap = cutoff() - obj
+        lo, up = node.lo.copy(), node.up.copy()
+        up[(rc > gap) & (lo == 0)] = 0.0
+        lo[(rc < -gap) & (up == 1)] = 1.0
+        saved = tree.h.getBasis()
+        basis_now = (list(saved.col_status), list(saved.row_status))
+        pick = _branch_level(tree, y)
+        counter += 2
+        if pick is not None:
+            i, within, nxt_cost = pick
+            r = tree.h.getNumRow()
+            tree.h.addRow(-INF, INF, len(within), within.astype(np.int32), np.ones(len(within)))
+            covers.append(r)
+            far_up = up.copy()
+            far_up[within] = 0.0
+            far_theta = node.theta_lo.copy()
+            far_theta[i] = max(far_theta[i], nxt_cost)
+            if math.isfinite(nxt_cost) and np.all(lo <= far_up):
+                heapq.heappush(
+                    heap, _Node(obj, counter, lo, far_up, far_theta, node.covers, basis_now)
+                )
+            current = _Node(obj, counter + 1, lo, up, node.theta_lo, node.covers | {r})
+        else:
+            frac = np.minimum(y, 1.0 - y)
+            free = np.flatnonzero((frac > 1e-6) & (up > lo))
+            if len(free) == 0:
+                current = _Node(obj, counter, lo, up, node.theta_lo, node.covers)
+                nodes -= 1
+                continue
+            j = free[np.argmax(y[free])]
+            first = 1.0 if y[j] >= 0.5 else 0.0
+            lo2, up2 = lo.copy(), up.copy()
+            lo2[j] = up2[j] = 1.0 - first
+            heapq.heappush(
+                heap, _Node(obj, counter, lo2, up2, node.theta_lo, node.covers, basis_now)
+            )
+            lo1, up1 = lo.copy(), up.copy()
+            lo1[j] = up1[j] = first
+            current = _Node(obj, counter + 1, lo1, up1, node.theta_lo, node.covers)
+    details["bnb_nodes"] = nodes
+    details["lp_solves"] = lps
+    details["cuts"] = int(tree.h.getNumRow())
+    if stopped:
+        open_bound = min([nd.bound for nd in heap if nd.bound <= cutoff()], default=ub)
+        lb = max(lb, min(open_bound, ub))
+        if done(lb):
+            return BendersOutcome(incumbent, ub, ub, True, "optimal", details)
+        return BendersOutcome(incumbent, ub, lb, False, status, details)
+    return BendersOutcome(incumbent, ub, ub, True, "optimal (no improving solution)", details)
