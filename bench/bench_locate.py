@@ -293,6 +293,11 @@ def main() -> None:
         action="store_true",
         help="skip the plain-HiGHS capacitated baseline printed beside ours",
     )
+    parser.add_argument(
+        "--baseline",
+        default="",
+        help="a directory holding another siting/: its p-center times on the same rows",
+    )
     parser.add_argument("--cap-limit", type=float, default=60.0, help="capacitated time limit")
     parser.add_argument("--cap-n", default="100,150,200", help="pmedcap-like sizes")
     args = parser.parse_args()
@@ -343,7 +348,7 @@ def main() -> None:
         print("\n## p-center (vertex p-center on the pmed graphs)\n")
         _summary("p-center", bench_pcenter(args.data, pmed))
         print("\n## p-center, generated pmed-like\n")
-        cases.bench_pcenter_generated(gen_n, gen_p)
+        cases.bench_pcenter_generated(gen_n, gen_p, baseline=args.baseline)
     if "pmedcap" not in skip:
         print("\n## capacitated p-median, single sourcing (Osman & Christofides pmedcap)\n")
         rows = bench_pmedcap(

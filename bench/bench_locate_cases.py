@@ -126,11 +126,38 @@ def bench_generated(cases: list[tuple], limit: float, pbp: bool, pbp_cap: float)
     return rows
 
 
-def bench_pcenter_generated(ns: list[int], ps: list[int]) -> None:
+def _pcenter_child(root: str, n: int, p: int) -> dict:
+    """The same generated p-center solve with the ``siting`` package in ``root``."""
+    import json
+    import subprocess
+
+    code = (
+        "import json, sys, time; sys.path.insert(0, sys.argv[1]); import siting; "
+        "from siting import locate; from siting.locate.orlib import pmed_like; "
+        "n, p = int(sys.argv[2]), int(sys.argv[3]); c = pmed_like(n, n * n // 50, n + p); "
+        "s = locate.p_center(c, p, time_limit_s=30.0); "
+        "print(json.dumps({'radius': float(c[:, s.sites].min(axis=1).max()), "
+        "'objective': s.objective, 'proven': s.proven_optimal, 'seconds': s.solve_seconds, "
+        "'siting': siting.__file__}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, root, str(n), str(p)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_pcenter_generated(ns: list[int], ps: list[int], baseline: str = "") -> None:
+    """Generated p-center instances; with ``baseline`` (a directory holding another
+    ``siting/``) each is solved again there, in a child process, on the same row."""
     head = f"{'instance':20} {'radius':>7} {'proven':>6} {'seconds':>8}"
+    if baseline:
+        head += f" | {'baseline radius':>15} {'proven':>6} {'seconds':>8}"
     print(head)
     print("-" * len(head))
-    worst = 0.0
+    worst = base_worst = 0.0
     for n in ns:
         for p in ps:
             cost = pmed_like(n, n * n // 50, n + p)
@@ -138,12 +165,23 @@ def bench_pcenter_generated(ns: list[int], ps: list[int]) -> None:
             radius = float(cost[:, sol.sites].min(axis=1).max())
             ok = "" if math.isclose(radius, sol.objective) else " MISMATCH"
             worst = max(worst, sol.solve_seconds)
-            print(
+            line = (
                 f"gen n{n} p{p} s{n + p:<6} {sol.objective:>7.0f} "
-                f"{'yes' if sol.proven_optimal else 'NO':>6} {sol.solve_seconds:>8.2f}{ok}",
-                flush=True,
+                f"{'yes' if sol.proven_optimal else 'NO':>6} {sol.solve_seconds:>8.2f}{ok}"
             )
-    print(f"p-center generated: worst {worst:.2f} s")
+            if baseline:
+                b = _pcenter_child(baseline, n, p)
+                base_worst = max(base_worst, b["seconds"])
+                bok = "" if math.isclose(b["radius"], b["objective"]) else " MISMATCH"
+                line += (
+                    f" | {b['objective']:>15.0f} {'yes' if b['proven'] else 'NO':>6} "
+                    f"{b['seconds']:>8.2f}{bok}"
+                )
+            print(line, flush=True)
+    tail = f"p-center generated: worst {worst:.2f} s"
+    if baseline:
+        tail += f"; baseline ({baseline}) worst {base_worst:.2f} s"
+    print(tail)
 
 
 # ----------------------------------------------------------------------------------------

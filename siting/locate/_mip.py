@@ -20,6 +20,7 @@ __all__ = [
     "capacitated_model",
     "center_greedy",
     "center_radius",
+    "cover_at_most",
     "pad_sites",
     "set_cover",
     "unique_rows",
@@ -141,6 +142,51 @@ def set_cover(
     if out.optimal:
         bound = count
     return Cover("optimal" if out.optimal else "stopped", sites, count, float(bound))
+
+
+def _packing(covers: np.ndarray, rows: np.ndarray, limit: int) -> list[int]:
+    """Greedily, rows (of ``rows``) no two of which share a column, fewest columns
+    first; stops once it holds ``limit`` rows."""
+    deg = covers[rows].sum(axis=1)
+    blocked = np.zeros(covers.shape[0], dtype=bool)
+    chosen: list[int] = []
+    for i in rows[np.argsort(deg, kind="stable")]:
+        if blocked[i]:
+            continue
+        chosen.append(int(i))
+        if len(chosen) >= limit:
+            break
+        blocked |= covers[:, covers[i]].any(axis=1)
+    return chosen
+
+
+def cover_at_most(covers: np.ndarray, upper: int, deadline: Deadline) -> Cover:
+    """Is there a cover of at most ``upper`` columns?  Answered by row generation.
+
+    Rows that pairwise share no column need a column each: ``upper + 1`` of them
+    answer "no" without a MIP.  Otherwise the cover MIP (`set_cover`) runs on
+    such a packing only, and the rows its cover misses are added (again a
+    packing of them) until a cover of every row is found or a subset of the rows
+    already needs more than ``upper`` columns (a subset is a relaxation, so its
+    bound holds for all rows) — the iterative relaxation of Contardo, Iori &
+    Kramer (2019) for the p-center problem.
+    """
+    n = covers.shape[0]
+    if n == 0:
+        return Cover("optimal", np.zeros(0, dtype=np.int64), 0.0, 0.0)
+    if not covers.any(axis=1).all():
+        return Cover("infeasible", None, math.inf, math.inf)
+    rows = _packing(covers, np.arange(n), upper + 1)
+    if len(rows) > upper:
+        return Cover("infeasible", None, math.inf, float(upper + 1))
+    while True:
+        out = set_cover(covers[rows], deadline, upper=upper)
+        if out.sites is None or out.count > upper:
+            return out
+        missed = np.flatnonzero(~covers[:, out.sites].any(axis=1))
+        if len(missed) == 0:
+            return out
+        rows = rows + _packing(covers, missed, len(missed))
 
 
 def center_radius(c: np.ndarray, sites: np.ndarray) -> float:

@@ -26,6 +26,7 @@ from siting.locate._highs import INF, Deadline, build_lp, new_highs, run_mip
 from siting.locate._mip import (
     center_greedy,
     center_radius,
+    cover_at_most,
     pad_sites,
     set_cover,
     unique_rows,
@@ -115,7 +116,7 @@ def p_center(
         within = cu <= r
         todo = ~within[:, fixed_idx].any(axis=1) if len(fixed_idx) else np.ones(n, dtype=bool)
         details["cover_solves"] += 1
-        out = set_cover(within[np.ix_(todo, free_cols)], deadline, upper=p_free)
+        out = cover_at_most(within[np.ix_(todo, free_cols)], p_free, deadline)
         if out.sites is not None and out.count <= p_free:
             cand = np.concatenate([fixed_idx, free_cols[out.sites]])
             cand = pad_sites(cu, cand, p, allowed)
