@@ -6,14 +6,17 @@ Every model takes ``cost``, an ``(n_demand, n_candidates)`` float array where
 candidate *column indices* it opens (``sites``) and, per demand row, the column
 serving it (``assignment``, ``-1`` when unserved).
 
-Every model is solved exactly with HiGHS (through ``highspy``):
+Every model is solved exactly, with HiGHS (through ``highspy``) for its LPs and MIPs:
 
-* :func:`p_median` — the radius formulation of Elloumi (2010) with level
-  generation, reduced-cost fixing and a greedy + Teitz–Bart warm start
-  (see :mod:`siting.locate._median`); solves OR-Library pmed1–20 to proven
-  optimality in seconds.
-* :func:`p_center` — binary search over the sorted distinct costs; each step is a
-  set-cover MIP ("can ``p`` sites cover every row within ``r``?").
+* :func:`p_median` — branch-and-Benders-cut on the radius formulation of
+  Elloumi (2010): Benders cuts found by sorting, root and node reduced-cost
+  fixing, radius branching with pseudo-costs, a greedy + Teitz–Bart warm start
+  and, for wide or large models, a Lagrangian reduction first (see
+  :mod:`siting.locate._median` and :mod:`siting.locate._benders`); pmed1–20 in
+  under a second each.
+* :func:`p_center` — binary search over the sorted distinct costs; each step
+  ("can ``p`` sites cover every row within ``r``?") by row generation: a packing
+  certificate or a set-cover MIP over a growing subset of the rows.
 * :func:`mclp`, :func:`lscp` — compact coverage MIPs over rows aggregated by
   their coverage pattern.
 * :func:`fixed_charge` — the strong (``x_ij <= y_j``) capacitated facility
