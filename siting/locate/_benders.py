@@ -52,7 +52,7 @@ import highspy
 import numpy as np
 
 from siting.locate._heuristics import greedy_interchange, nearest_open
-from siting.locate._highs import INF, Deadline
+from siting.locate._highs import INF, Deadline, proved
 
 __all__ = ["BendersOutcome", "solve_benders"]
 
@@ -80,7 +80,6 @@ class _Master:
 
     def __init__(self, wcost: np.ndarray, cols: np.ndarray, p: int, lower: np.ndarray) -> None:
         self.w = wcost[:, cols]
-        self.cols = cols
         n, mc = self.w.shape
         self.n, self.mc = n, mc
         self.d0 = self.w.min(axis=1)
@@ -116,8 +115,9 @@ class _Master:
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
         idx = np.empty(int(counts.sum()), dtype=np.int32)
         val = np.empty(len(idx))
-        # each row: its y entries in column order, then its θ entry
-        pos = starts[r] + (np.arange(len(r)) - np.concatenate([[0], np.cumsum(counts - 1)])[r])
+        # each row: its y entries in column order, then its θ entry; a y entry sits
+        # after the y entries before it and one θ entry per earlier row
+        pos = np.arange(len(r)) + r
         idx[pos] = c
         val[pos] = gap[r, c]
         last = starts + counts - 1
@@ -203,9 +203,7 @@ def _root(master: _Master, core: np.ndarray, deadline: Deadline):
     while True:
         rounds += 1
         ok, obj, y, th, rc = master.solve()
-        if not ok:
-            return False, obj, y, rc, rounds
-        if deadline.expired():
+        if not ok or deadline.expired():
             return False, obj, y, rc, rounds
         sep = lam * y + (1.0 - lam) * core
         t, _ = master.critical(sep)
@@ -340,16 +338,9 @@ def solve_benders(
     details["root_cuts"] = int(sum(len(c) for c in master.cut_client))
     details["lp_seconds"] = deadline.elapsed()
 
-    def tol(value: float) -> float:
-        return 1e-9 * max(1.0, abs(value))
-
-    def done(lb_: float) -> bool:
-        return lb_ >= ub - step + tol(ub)
-
     if not ok:
-        status = "infeasible" if master.h.getModelStatus() == _INFEASIBLE else "time limit reached"
-        if status == "time limit reached":
-            status += " (LP unfinished)"
+        infeasible = master.h.getModelStatus() == _INFEASIBLE
+        status = "infeasible" if infeasible else "time limit reached (LP unfinished)"
         return BendersOutcome(incumbent, ub, -math.inf, False, status, details)
     details["lp_bound"] = lb
     # LP-guided incumbent
@@ -360,7 +351,7 @@ def solve_benders(
     value = float(nearest_open(wcost, cand)[1].sum())
     if value < ub:
         incumbent, ub = np.sort(cand), value
-    if done(lb):
+    if proved(lb, ub, step):
         status = "optimal (LP bound meets incumbent)"
         return BendersOutcome(incumbent, ub, ub, True, status, details)
     # -- root reduced-cost fixing, a fresh master over the kept columns ---------------
@@ -382,8 +373,8 @@ def solve_benders(
     all_theta = np.arange(mc, mc + n, dtype=np.int32)
     covers: list[int] = []
 
-    def cutoff() -> float:
-        return ub - step + tol(ub)
+    def cutoff() -> float:  # a node whose bound passes it holds no improving solution
+        return ub - step + 1e-9 * max(1.0, abs(ub))
 
     counter = 0
     heap: list[_Node] = []
@@ -494,7 +485,7 @@ def solve_benders(
     if stopped:
         open_bound = min([nd.bound for nd in heap if nd.bound <= cutoff()], default=ub)
         lb = max(lb, min(open_bound, ub))
-        if done(lb):
+        if proved(lb, ub, step):
             return BendersOutcome(incumbent, ub, ub, True, "optimal", details)
         return BendersOutcome(incumbent, ub, lb, False, status, details)
     return BendersOutcome(incumbent, ub, ub, True, "optimal (no improving solution)", details)

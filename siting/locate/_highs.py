@@ -23,6 +23,7 @@ __all__ = [
     "MipOutcome",
     "build_lp",
     "new_highs",
+    "proved",
     "run_mip",
 ]
 
@@ -50,6 +51,13 @@ MIP_OPTIONS: dict[str, bool | int | float] = {
 # a solution 0.01% above the optimum "optimal"; with integer data HiGHS also
 # rounds the dual bound up, so proofs on integer costs are exact.
 MIP_REL_GAP = 1e-9
+
+
+def proved(lb: float, ub: float, step: float) -> bool:
+    """Whether bound ``lb`` proves incumbent ``ub`` optimal (``step`` = 1 for integer
+    data, where an improving solution is at least 1 better; else 0), with a relative
+    tolerance of 1e-9."""
+    return lb >= ub - step + 1e-9 * max(1.0, abs(ub))
 
 
 class Deadline:

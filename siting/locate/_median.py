@@ -57,7 +57,7 @@ import numpy as np
 
 from siting.locate._benders import solve_benders
 from siting.locate._heuristics import Block, greedy_interchange, nearest_open
-from siting.locate._highs import INF, Deadline, build_lp, new_highs, run_mip
+from siting.locate._highs import INF, Deadline, build_lp, new_highs, proved, run_mip
 from siting.locate._lagrange import lagrangian_reduce
 from siting.locate._radius import Levels, RadiusLP
 
@@ -312,14 +312,6 @@ def _total(blocks: list[Block], sites: list[np.ndarray] | None) -> float:
     return float(sum(nearest_open(b.wcost, s)[1].sum() for b, s in zip(blocks, sites, strict=True)))
 
 
-def _proved(lb: float, ub: float, step: float) -> bool:
-    return (
-        lb >= ub - step + 1e-9 * max(1.0, abs(ub))
-        if step > 0
-        else lb >= ub - 1e-9 * max(1.0, abs(ub))
-    )
-
-
 # Models this large (or this wide) get the Lagrangian phase before the radius LP.
 _LARGE_CELLS = 2_000_000
 
@@ -456,7 +448,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
             details=details,
         )
 
-    if incumbent is not None and _proved(lb, ub, step):
+    if incumbent is not None and proved(lb, ub, step):
         return finish("optimal (trivial bound)", True)
     if deadline.expired():
         return finish("time limit reached (heuristic only)", False)
@@ -502,7 +494,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
         details["lagrangian_iterations"] = lag.iterations
         details["lagrangian_seconds"] = deadline.elapsed()
         details["lagrangian_kept"] = int(lag.keep.sum())
-        if _proved(lb, ub, step):
+        if proved(lb, ub, step):
             return finish("optimal (Lagrangian bound meets incumbent)", True)
         if deadline.expired():
             return finish("time limit reached (Lagrangian phase)", False)
@@ -583,7 +575,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
         value = _total(blocks, cand)
         if value < ub:
             incumbent, ub = cand, value
-    if incumbent is not None and _proved(lb, ub, step):
+    if incumbent is not None and proved(lb, ub, step):
         return finish("optimal (LP bound meets incumbent)", True)
 
     # -- reduced-cost fixing -----------------------------------------------------------
@@ -664,7 +656,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
         lb = max(lb, min(ub, bound))
         if out.optimal and not any(len(r) for r in refine):
             return finish("optimal", incumbent is not None)
-        if incumbent is not None and _proved(lb, ub, step):
+        if incumbent is not None and proved(lb, ub, step):
             return finish("optimal", True)
         if out.optimal and not deadline.expired():
             for t, r in enumerate(refine):
