@@ -18,6 +18,7 @@ from siting.errors import InfeasibleError
 from siting.locate import orlib as _orlib
 from siting.locate.orlib import pmed_like, read_optima, read_pmed, read_pmedcap
 from tests.conftest import require_shared
+from tests.test_locate_median_float import _textbook_milp
 
 PMED = ("benchmarks", "orlib-pmed")
 PMEDCAP = ("benchmarks", "orlib-pmedcap")
@@ -423,36 +424,6 @@ def test_p_median_refinement_rounds(seed: int) -> None:
     assert sol.objective == best
 
 
-def _assignment_milp(cost: np.ndarray, p: int) -> float:
-    """The textbook p-median MIP (x_ij <= y_j), solved by scipy: an independent answer."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_matrix, hstack
-
-    n, m = cost.shape
-    nx = n * m
-    ij = np.arange(nx)
-    assign = coo_matrix((np.ones(nx), (ij // m, ij)), shape=(n, nx + m))
-    link = hstack(
-        [
-            coo_matrix((np.ones(nx), (ij, ij)), shape=(nx, nx)),
-            coo_matrix((-np.ones(nx), (ij, ij % m)), shape=(nx, m)),
-        ]
-    )
-    count = coo_matrix((np.ones(m), (np.zeros(m), nx + np.arange(m))), shape=(1, nx + m))
-    res = milp(
-        np.concatenate([cost.ravel(), np.zeros(m)]),
-        constraints=[
-            LinearConstraint(assign, 1, 1),
-            LinearConstraint(link, -np.inf, 0),
-            LinearConstraint(count, p, p),
-        ],
-        integrality=np.concatenate([np.zeros(nx), np.ones(m)]),
-        bounds=Bounds(0, 1),
-    )
-    assert res.status == 0
-    return float(round(res.fun))
-
-
 @pytest.mark.parametrize("seed", [0, 8])
 def test_p_median_generated_pmed_like(seed: int) -> None:
     # OR-Library-like graphs whose LP bound is not tight: the tree branches with the
@@ -472,7 +443,7 @@ def test_p_median_generated_pmed_like(seed: int) -> None:
     assert radius.proven
     assert radius.objective == sol.objective
     _check_solution(sol, cost, 5)
-    assert sol.objective == _assignment_milp(cost, 5)
+    assert sol.objective == round(_textbook_milp(cost, np.ones(120), 5))
 
 
 # ----------------------------------------------------------------------------------------

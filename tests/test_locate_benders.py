@@ -8,8 +8,6 @@ engine (radius LP + HiGHS MIP) on generated graphs where the tree branches.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
@@ -18,17 +16,14 @@ from siting.errors import InfeasibleError
 from siting.locate._median import solve_median
 from siting.locate.orlib import pmed_like
 from siting.locate.results import _block
+from tests.test_locate import _nearest, _subsets
 
 
 def _brute(cost: np.ndarray, w: np.ndarray, p: int, fixed, banned) -> float:
-    m = cost.shape[1]
-    free = [j for j in range(m) if j not in banned and j not in fixed]
-    best = np.inf
-    for extra in itertools.combinations(free, p - len(fixed)):
-        cols = list(fixed) + list(extra)
-        d = cost[:, cols].min(axis=1)
-        best = min(best, float(w @ np.where(w > 0, d, 0.0)))
-    return best
+    return min(
+        (float(w @ _nearest(cost, combo)) for combo in _subsets(cost.shape[1], p, fixed, banned)),
+        default=np.inf,
+    )
 
 
 @pytest.mark.parametrize("seed", range(24))

@@ -1,4 +1,4 @@
-"""p-median on float costs where the LP bound is not tight (the MIP phase runs without the
+"""p-median on float costs where the LP bound is not tight (the tree branches without the
 integer cutoff), checked against brute force and an independent textbook MIP; and the
 bounds a stopped solve reports, against the true optimum."""
 
