@@ -3,6 +3,7 @@ under limits, and warm starts: checked against brute force and untimed optima.""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -156,3 +157,61 @@ def test_bad_warm_start_is_rejected() -> None:
     cost, w = _wide(0)
     with pytest.raises(ValueError, match="start"):
         locate.p_median(cost, w, 2, start=[99])
+
+
+def _lagrangian_value(cost: np.ndarray, w: np.ndarray, lam: np.ndarray, p: int) -> float:
+    """L(λ) recomputed here: Σ λ_i + the p smallest column sums of min(0, W_ij − λ_i)."""
+    rows = w > 0
+    rho = np.minimum(0.0, w[rows, None] * cost[rows] - lam[rows, None]).sum(axis=0)
+    return float(lam[rows].sum() + np.sort(rho)[:p].sum())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_wide_solution_carries_its_multipliers(seed: int) -> None:
+    """Per unit weight, nan on a weight-0 row, and L(λ) at them is a valid bound that
+    (on these small models, proved by the Lagrangian phase) meets the optimum."""
+    cost, w = _wide(seed, n=9, m=30)
+    w[0] = 0.0
+    best, _ = _brute(cost, w, 3)
+    sol = locate.p_median(cost, w, 3)
+    lam = sol.multipliers
+    assert lam is not None
+    assert lam.shape == (9,)
+    assert np.isnan(lam[0])
+    assert np.isfinite(lam[1:]).all()
+    value = _lagrangian_value(cost, w, np.nan_to_num(lam) * w, 3)
+    assert value <= best * (1 + 1e-9)
+    assert value >= best * (1 - 1e-9)
+    # a square model has no Lagrangian phase and says so
+    square = locate.p_median(pmed_like(40, 40 * 40 // 50, seed), np.ones(40), 4)
+    assert square.multipliers is None
+
+
+def test_warm_multipliers_re_solve_fewer_iterations_same_optimum() -> None:
+    rng = np.random.default_rng(4)
+    clients, sites = rng.uniform(0, 50, (60, 2)), rng.uniform(0, 50, (400, 2))
+    km = np.linalg.norm(clients[:, None] - sites[None], axis=2)
+    pop = rng.lognormal(6, 1.5, 60)
+    base = locate.p_median(km, pop, 5)
+    pop2 = pop * rng.uniform(0.95, 1.05, 60)
+    cold = locate.p_median(km, pop2, 5)
+    warm = locate.p_median(km, pop2, 5, start=base)
+    assert cold.proven_optimal
+    assert warm.proven_optimal
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-12)
+    assert warm.details["lagrangian_iterations"] < cold.details["lagrangian_iterations"] / 2
+    # a site forced open: λ above the forced site's cost is capped, the optimum stays
+    j = int(np.setdiff1d(np.argsort(km[np.argmax(pop)])[:8], base.sites)[0])
+    forced_cold = locate.p_median(km, pop, 5, fixed=[j])
+    forced_warm = locate.p_median(km, pop, 5, fixed=[j], start=base)
+    assert j in forced_warm.sites
+    assert forced_warm.objective == pytest.approx(forced_cold.objective, rel=1e-12)
+    # nonsense multipliers cost time, never the optimum
+    for junk in (np.full(60, 1e12), -np.ones(60), np.full(60, np.nan)):
+        bad = dataclasses.replace(base, multipliers=junk)
+        again = locate.p_median(km, pop2, 5, start=bad)
+        assert again.proven_optimal
+        assert again.objective == pytest.approx(cold.objective, rel=1e-12)
+    # multipliers of a model with other rows are ignored
+    other = dataclasses.replace(base, multipliers=np.ones(7))
+    assert locate.p_median(km, pop2, 5, start=other).objective == pytest.approx(cold.objective)

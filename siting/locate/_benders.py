@@ -293,9 +293,10 @@ def _branch_level(master: _Master, y: np.ndarray, pseudo: _Pseudo):
     if pseudo.ready():
         # among the best few by LP term, the one whose two children are both
         # expected to raise the bound most (product of the pseudo-cost estimates)
-        k = min(_PSEUDO_CANDIDATES, score.size)
-        top = np.argpartition(score.ravel(), -k)[-k:]
-        top = top[score.flat[top] > 0]
+        top = np.flatnonzero(score > 0)  # few: only the fractional levels
+        if len(top) > _PSEUDO_CANDIDATES:
+            best = np.argpartition(score.flat[top], -_PSEUDO_CANDIDATES)
+            top = top[best[-_PSEUDO_CANDIDATES:]]
         ci, cq = np.divmod(top, master.mc)
         s = cs[ci, cq]
         est = np.maximum((1.0 - s) * pseudo.rate(0, ci), 1e-6) * np.maximum(

@@ -41,6 +41,10 @@ _CHUNK_CELLS = 4_000_000
 STALL = 30
 # Subgradient iterations after which the local search is run from S(λ).
 _HEURISTIC_AT = frozenset({1, 40, 150, 400, 750})
+# From given multipliers: the first step factor, and the early iterations at which
+# the reduction is tried (a warm λ is often good enough at once).
+_WARM_MU = 1.0
+_WARM_CHECKS = frozenset({1, 10, 25})
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class LagrangeResult:
         The best open set known (the given one or one found from ``S(λ)``).
     ub : float
         Its cost.
+    multipliers : numpy.ndarray
+        ``(n,)``: the ``λ`` of ``bound`` (a warm start for a later, similar solve).
     """
 
     bound: float
@@ -66,6 +72,7 @@ class LagrangeResult:
     iterations: int
     incumbent: np.ndarray
     ub: float
+    multipliers: np.ndarray
 
 
 def _pass(
@@ -131,6 +138,7 @@ def lagrangian_reduce(
     deadline: Deadline,
     max_iter: int = 1000,
     improve: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float]] | None = None,
+    multipliers: np.ndarray | None = None,
 ) -> LagrangeResult:
     """Subgradient ascent on ``L(λ)`` and reduced-cost column reduction.
 
@@ -160,6 +168,11 @@ def lagrangian_reduce(
         run from ``S(λ)`` now and then (a Lagrangian heuristic, Beasley 1993); a
         better result replaces the incumbent, which sharpens both the step size and
         the reduction.
+    multipliers : numpy.ndarray, optional
+        ``(n,)`` starting ``λ`` (``nan`` = no value for that row), e.g. the
+        multipliers of a previous solve of a similar model: the ascent then starts
+        near its end, with a smaller step.  Any ``λ`` gives a valid bound, so a poor
+        start costs time, never correctness.
     """
     m = wcost.shape[1]
     fixed = np.asarray(fixed, dtype=np.int64)
@@ -170,11 +183,18 @@ def lagrangian_reduce(
     sub = wcost[:, np.asarray(incumbent, dtype=np.int64)]
     lam = sub.min(axis=1)
     finite_row = np.where(np.isfinite(wcost), wcost, -np.inf).max(axis=1)
+    if len(fixed):
+        # a fixed column is open: λ_i above its cost cannot raise L(λ)
+        finite_row = np.minimum(finite_row, wcost[:, fixed].min(axis=1))
     lam = np.minimum(np.where(np.isfinite(lam), lam, finite_row), finite_row)
+    warm = multipliers is not None
+    if warm:
+        given = np.asarray(multipliers, dtype=float)
+        lam = np.clip(np.where(np.isfinite(given), given, lam), 0.0, finite_row)
     scale = np.where(np.isfinite(wcost), wcost, np.nan)
     scale = np.nan_to_num(np.nanmedian(scale, axis=1), nan=1.0) + 1e-12
     best_l, best_lam = -math.inf, lam.copy()
-    mu, stall = 2.0, 0
+    mu, stall = (_WARM_MU if warm else 2.0), 0
     tol = 1e-7 * max(1.0, abs(ub))
     it = 0
     incumbent = np.asarray(incumbent, dtype=np.int64)
@@ -212,7 +232,7 @@ def lagrangian_reduce(
                 mu, stall = mu / 2.0, 0
         if best_l >= ub - step - tol or mu < 1e-4 or deadline.expired():
             break
-        if it % 50 == 0 and ub - best_l < 1e-3 * abs(ub):
+        if (it % 50 == 0 or (warm and it in _WARM_CHECKS)) and ub - best_l < 1e-3 * abs(ub):
             # Close enough for the exact phase: stop once the reduction is strong.
             rho_b, _ = _pass(wcost, best_lam, want_count=False)
             rho_b[~allowed] = np.inf
@@ -276,5 +296,10 @@ def lagrangian_reduce(
         int(allowed.sum()),
     )
     return LagrangeResult(
-        bound=bound, keep=keep, iterations=it, incumbent=np.sort(incumbent), ub=ub
+        bound=bound,
+        keep=keep,
+        iterations=it,
+        incumbent=np.sort(incumbent),
+        ub=ub,
+        multipliers=best_lam,
     )

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
@@ -296,6 +296,8 @@ class MedianResult:
     proven: bool
     status: str
     details: dict[str, object]
+    # The Lagrangian phase's multipliers (single block), for a later warm start.
+    multipliers: np.ndarray | None = None
 
 
 def _integral(blocks: list[Block]) -> bool:
@@ -375,6 +377,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     node_limit: int | None = None,
     reduce: bool = True,
     engine: str = "auto",
+    multipliers: np.ndarray | None = None,
 ) -> MedianResult:
     """Solve a (joint) p-median model exactly; see the module docstring.
 
@@ -399,6 +402,9 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
         (`siting.locate._benders`), joint models to the radius MIP; ``"radius"``
         forces the radius LP + HiGHS MIP (kept for joint models, and as the
         independent second engine the tests and benchmarks compare against).
+    multipliers : numpy.ndarray, optional
+        Starting multipliers for the Lagrangian phase (one block's rows), e.g.
+        `MedianResult.multipliers` of a similar earlier solve.
     """
     deadline = Deadline(time_limit_s)
     details: dict[str, object] = {}
@@ -429,6 +435,8 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     trivial = float(sum(lv.lv[lv.start[:-1]].sum() for lv in levels))
     lb = trivial
 
+    found_lam: list[np.ndarray] = []  # the Lagrangian phase's multipliers, if it ran
+
     def finish(status: str, proven: bool) -> MedianResult:
         best_lb = ub if proven else min(lb, ub)
         if not proven and lb <= trivial and incumbent is not None:
@@ -446,6 +454,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
             proven=proven,
             status=status,
             details=details,
+            multipliers=found_lam[0] if found_lam else None,
         )
 
     if incumbent is not None and proved(lb, ub, step):
@@ -487,7 +496,9 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
             step=step,
             deadline=deadline,
             improve=improve,
+            multipliers=multipliers,
         )
+        found_lam.append(lag.multipliers)
         incumbent, ub = [lag.incumbent], lag.ub
         lb = max(lb, min(lag.bound, ub))
         details["lagrangian_bound"] = lag.bound
@@ -499,7 +510,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
         if deadline.expired():
             return finish("time limit reached (Lagrangian phase)", False)
         if lag.keep.sum() < b.allowed.sum():
-            return _solve_reduced(
+            reduced = _solve_reduced(
                 b,
                 lag.keep,
                 incumbent[0],
@@ -509,6 +520,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
                 details=details,
                 engine=engine,
             )
+            return replace(reduced, multipliers=lag.multipliers)
 
     # -- one facility type: branch-and-Benders-cut (`siting.locate._benders`) -----------
     if engine == "auto" and links is None and len(blocks) == 1 and incumbent is not None:

@@ -20,7 +20,7 @@ from siting.locate._checks import (
     check_weights,
 )
 from siting.locate._heuristics import greedy_interchange
-from siting.locate._median import solve_median
+from siting.locate._median import _large, solve_median
 from siting.locate.results import (
     Solution,
     _assign,
@@ -70,7 +70,9 @@ def p_median(
         open with ``fixed``.  It is made feasible (fixed columns added, banned ones
         dropped, completed greedily or trimmed to ``p``) and improved by vertex
         substitution, then used as the incumbent instead of the cold greedy start.
-        The result is the same optimum; only the time changes.
+        A Solution of a model large enough for the Lagrangian phase also hands
+        over its ``multipliers``, so the ascent starts where it ended.  The result
+        is the same optimum; only the time changes.
 
     Returns
     -------
@@ -101,7 +103,8 @@ def p_median(
     limit = check_time_limit(time_limit_s)
     check_reachable(c, allowed, np.flatnonzero(w > 0), "p_median")
     block = _block(c, w, p, fixed_idx, allowed)
-    warm = None
+    rows = np.flatnonzero(w > 0)  # the block's rows
+    warm = lam = None
     if start is not None:
         cols = check_indices(start.sites if isinstance(start, Solution) else start, m, "start")
         warm = [
@@ -111,9 +114,14 @@ def p_median(
                 fixed=fixed_idx,
                 allowed=allowed,
                 start=cols[allowed[cols]],
+                # a large model's Lagrangian phase searches from better starts
+                max_swaps=0 if _large(block) else 10_000,
             )
         ]
-    res = solve_median([block], start=warm, time_limit_s=limit)
+        prev = start.multipliers if isinstance(start, Solution) else None
+        if prev is not None and len(prev) == n and len(rows):
+            lam = prev[rows] * w[rows]  # per unit weight → this model's weights
+    res = solve_median([block], start=warm, time_limit_s=limit, multipliers=lam)
     if not res.sites:
         if res.status == "infeasible":
             msg = (
@@ -134,7 +142,17 @@ def p_median(
         t0=t0,
         status=res.status.lower(),
         details=dict(res.details),
+        multipliers=_per_unit(res.multipliers, rows, w),
     )
+
+
+def _per_unit(lam: np.ndarray | None, rows: np.ndarray, w: np.ndarray) -> np.ndarray | None:
+    """The block's multipliers per unit weight of each demand row (``nan`` off it)."""
+    if lam is None or len(lam) != len(rows):
+        return None
+    out = np.full(len(w), np.nan)
+    out[rows] = lam / w[rows]
+    return out
 
 
 # ----------------------------------------------------------------------------------------

@@ -57,6 +57,11 @@ class Solution:
         weight served by each column.
     details : dict
         Model-specific diagnostics (heuristic objective, LP bound, MIP rounds…).
+    multipliers : numpy.ndarray or None
+        `p_median` on models large enough for its Lagrangian phase: each demand
+        row's Lagrangian multiplier per unit of its weight (``nan`` for rows of
+        weight 0).  Passing this Solution as ``start=`` of a similar model starts
+        the ascent there (a warm re-solve).  ``None`` otherwise.
     """
 
     model: str
@@ -70,6 +75,7 @@ class Solution:
     status: str
     allocation: np.ndarray | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    multipliers: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class CoLocation(enum.StrEnum):
@@ -154,6 +160,7 @@ def _make(
     status: str,
     allocation: np.ndarray | None = None,
     details: dict[str, Any] | None = None,
+    multipliers: np.ndarray | None = None,
 ) -> Solution:
     if proven:
         bound = objective
@@ -169,6 +176,7 @@ def _make(
         status=status.lower(),
         allocation=allocation,
         details=details or {},
+        multipliers=multipliers,
     )
 
 
