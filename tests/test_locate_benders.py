@@ -13,6 +13,7 @@ import pytest
 
 from siting import locate
 from siting.errors import InfeasibleError
+from siting.locate import _benders
 from siting.locate._median import solve_median
 from siting.locate.orlib import pmed_like
 from siting.locate.results import _block
@@ -69,3 +70,56 @@ def test_agrees_with_the_radius_engine(n: int, p: int, seed: int) -> None:
     assert float(cost[:, sol.sites].min(axis=1).sum()) == sol.objective
     # the root LP bound is the radius LP's (the same relaxation, reached by cuts)
     assert sol.details["lp_bound"] == pytest.approx(radius.details["lp_bound"], rel=1e-7)
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    """The tree's second worker from its first node, whatever the machine's cores."""
+    monkeypatch.setattr(_benders, "_PARALLEL_AFTER", 0)
+    monkeypatch.setattr(_benders, "_workers", lambda: 2)
+
+
+@pytest.mark.parametrize(("n", "p", "seed"), [(200, 5, 10), (300, 10, 3), (150, 8, 11)])
+def test_two_workers_find_the_same_optimum(two_workers, n: int, p: int, seed: int) -> None:
+    cost = pmed_like(n, n * n // 50, seed)
+    w = np.ones(n)
+    block = _block(cost, w, p, np.zeros(0, dtype=np.int64), np.ones(n, dtype=bool))
+    radius = solve_median([block], engine="radius")
+    sol = locate.p_median(cost, w, p)
+    assert sol.proven_optimal
+    assert sol.details["tree_workers"] == 2
+    assert sol.details["bnb_nodes"] >= 2
+    assert sol.objective == radius.objective
+    assert float(cost[:, sol.sites].min(axis=1).sum()) == sol.objective
+
+
+@pytest.mark.parametrize("seed", range(0, 24, 3))
+def test_two_workers_against_brute_force(two_workers, seed: int) -> None:
+    test_inf_fixed_banned_against_brute_force(seed)
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10, 30])
+def test_two_workers_node_limit_brackets_the_optimum(two_workers, limit: int) -> None:
+    cost = pmed_like(300, 300 * 300 // 50, 3)
+    block = _block(cost, np.ones(300), 10, np.zeros(0, dtype=np.int64), np.ones(300, dtype=bool))
+    exact = solve_median([block])
+    res = solve_median([block], node_limit=limit)
+    assert res.lower_bound <= exact.objective + 1e-9
+    assert res.objective >= exact.objective - 1e-9
+    assert res.proven == (res.objective == exact.objective and res.lower_bound >= exact.objective)
+
+
+def test_a_failing_worker_stops_the_tree_and_raises(two_workers, monkeypatch) -> None:
+    calls = {"n": 0}
+    real = _benders._branch_level
+
+    def flaky(*args):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("worker failed")
+        return real(*args)
+
+    monkeypatch.setattr(_benders, "_branch_level", flaky)
+    cost = pmed_like(300, 300 * 300 // 50, 3)  # a tree of some 50 nodes
+    with pytest.raises(RuntimeError, match="worker failed"):
+        locate.p_median(cost, np.ones(300), 10)

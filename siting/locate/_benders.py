@@ -37,7 +37,13 @@ Method
    unit of ``y`` mass moved, per client and side: 20-35 % fewer nodes on the
    slowest generated instances).  Depth-first plunging, best-bound backtracking,
    reduced-cost fixing at every node, an LP-rounding incumbent at every node
-   and a vertex-substitution one every `_POLISH_EVERY` nodes.
+   and a vertex-substitution one every `_POLISH_EVERY` nodes.  Past
+   `_PARALLEL_AFTER` nodes a second worker thread joins (on a machine with two
+   cores or more), on its own copy of the master: HiGHS releases the GIL while
+   it solves, so two node LPs run at once (about 2x on the slowest generated
+   instances).  The optimum and its proof do not depend on the order; ties are
+   broken toward the smaller site list, though two runs of a large tree may
+   still, where several plans share the optimum, return different ones.
 4. Stopped by a time or node limit, the bound returned is the least bound of
    the open nodes — never more than the optimum.
 """
@@ -46,6 +52,8 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
+import threading
 from dataclasses import dataclass, field
 
 import highspy
@@ -69,6 +77,10 @@ _PSEUDO_MIN = 8
 _PSEUDO_CANDIDATES = 100
 # y values below this are zero for separation and branching.
 _EPS_Y = 1e-9
+# Tree workers at most (threads, each with its own HiGHS master).
+_MAX_WORKERS = 2
+# ... the second one started once the tree has this many nodes.
+_PARALLEL_AFTER = 30
 
 
 def _violated(value: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -102,6 +114,7 @@ class _Master:
             idx = np.flatnonzero(finite[i]).astype(np.int32)
             h.addRow(1.0, INF, len(idx), idx, np.ones(len(idx)))
         self.first_cut_row = 1 + len(partial)
+        self.applied = 0  # rows of a shared tree applied (see `_Tree`)
 
     # -- cuts ----------------------------------------------------------------------------
     def add_cuts(self, clients: np.ndarray, level: np.ndarray) -> None:
@@ -182,8 +195,9 @@ class _Master:
         return cl[tight], lv[tight]
 
 
-def _separate_loop(master: _Master, cutoff: float, deadline: Deadline):
-    """Re-solve and add cuts until none is violated (or the LP passes ``cutoff``)."""
+def _separate_loop(master: _Master, cutoff: float, deadline: Deadline, add):
+    """Re-solve and add cuts (by ``add(clients, levels)``) until none is violated (or
+    the LP passes ``cutoff``)."""
     lps = 0
     while True:
         ok, obj, y, th, rc = master.solve()
@@ -194,7 +208,7 @@ def _separate_loop(master: _Master, cutoff: float, deadline: Deadline):
         v = _violated(val, th)
         if len(v) == 0 or deadline.expired():
             return len(v) == 0, obj, y, rc, lps
-        master.add_cuts(v, t[v])
+        add(v, t[v])
 
 
 def _root(master: _Master, core: np.ndarray, deadline: Deadline):
@@ -367,126 +381,302 @@ def solve_benders(
         return BendersOutcome(incumbent, ub, ub, True, "optimal (no improving solution)", details)
     lower_k = np.where(one | (lower > 0), 1.0, 0.0)[keep]
     del master
-    tree = _Master(wcost, kept, p, lower_k)
-    tree.add_cuts(cl, lv)
-    mc = len(kept)
-    all_y = np.arange(mc, dtype=np.int32)
-    all_theta = np.arange(mc, mc + n, dtype=np.int32)
-    covers: list[int] = []
+    tree = _Tree(
+        wcost,
+        kept,
+        p,
+        lower_k,
+        cuts=(cl, lv),
+        fixed=fixed,
+        allowed=allowed,
+        step=step,
+        deadline=deadline,
+        node_limit=node_limit,
+    )
+    tree.ub, tree.incumbent = ub, incumbent
+    tree.run(_Node(lb, 0, lower_k, np.ones(len(kept)), tree.d0, frozenset()))
+    incumbent, ub = tree.incumbent, tree.ub
+    details["bnb_nodes"] = tree.nodes
+    details["lp_solves"] = tree.lps
+    details["cuts"] = tree.rows_total
+    details["tree_workers"] = 1 + len(tree.threads)
+    if tree.stopped:
+        open_bound = min([nd.bound for nd in tree.heap if nd.bound <= tree.cutoff()], default=ub)
+        lb = max(lb, min(open_bound, ub))
+        if proved(lb, ub, step):
+            return BendersOutcome(incumbent, ub, ub, True, "optimal", details)
+        return BendersOutcome(incumbent, ub, lb, False, tree.status, details)
+    return BendersOutcome(incumbent, ub, ub, True, "optimal (no improving solution)", details)
 
-    def cutoff() -> float:  # a node whose bound passes it holds no improving solution
-        return ub - step + 1e-9 * max(1.0, abs(ub))
 
-    counter = 0
-    heap: list[_Node] = []
-    current: _Node | None = _Node(lb, 0, lower_k, np.ones(mc), tree.d0.copy(), frozenset())
-    nodes = lps = 0
-    polished = 0
-    pseudo = _Pseudo(n)
-    status = "optimal"
-    stopped = False
-    while True:
-        if current is None:
-            while heap and heap[0].bound > cutoff():
-                heapq.heappop(heap)
-            if not heap:
-                break
-            current = heapq.heappop(heap)
+def _workers() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(_MAX_WORKERS, cores))
+
+
+class _Tree:
+    """The branch and bound of step 3, run by `_workers` threads, each on its own copy
+    of the master (HiGHS releases the GIL while it solves, so two LPs run at once).
+
+    Shared under one lock: the open nodes, the incumbent, the pseudo-costs and the
+    rows added in the tree (cuts and cover rows) in one global order, which every
+    worker's master applies before each node, so row indices, bases and cover rows
+    mean the same on every copy.
+    """
+
+    def __init__(
+        self,
+        wcost: np.ndarray,
+        kept: np.ndarray,
+        p: int,
+        lower_k: np.ndarray,
+        *,
+        cuts: tuple[np.ndarray, np.ndarray],
+        fixed: np.ndarray,
+        allowed: np.ndarray,
+        step: float,
+        deadline: Deadline,
+        node_limit: int | None,
+    ) -> None:
+        self.wcost, self.kept, self.p, self.lower_k = wcost, kept, p, lower_k
+        self.cl, self.lv = cuts
+        self.fixed, self.allowed, self.step = fixed, allowed, step
+        self.deadline, self.node_limit = deadline, node_limit
+        self.n, self.mc = wcost.shape[0], len(kept)
+        self.d0 = wcost[:, kept].min(axis=1)
+        self.ub, self.incumbent = math.inf, np.zeros(0, dtype=np.int64)
+        self.heap: list[_Node] = []
+        self.pseudo = _Pseudo(self.n)
+        self.rows: list[tuple[str, np.ndarray, np.ndarray | None]] = []
+        self.covers: list[int] = []
+        self.nodes = self.lps = self.polished = self.counter = 0
+        self.busy = 0
+        self.stopped = False
+        self.status = "optimal"
+        self.rows_total = 0
+        self.workers = _workers()
+        self.threads: list[threading.Thread] = []
+        self.errors: list[BaseException] = []
+        self.cond = threading.Condition()
+
+    def cutoff(self) -> float:  # a node whose bound passes it holds no improving solution
+        return self.ub - self.step + 1e-9 * max(1.0, abs(self.ub))
+
+    def _master(self) -> _Master:
+        tm = _Master(self.wcost, self.kept, self.p, self.lower_k)
+        tm.add_cuts(self.cl, self.lv)
+        tm.applied = 0
+        return tm
+
+    def _sync(self, tm: _Master) -> None:
+        """Apply the rows other workers added (call holding the lock)."""
+        for kind, a, b in self.rows[tm.applied :]:
+            if kind == "cut":
+                assert b is not None
+                tm.add_cuts(a, b)
+            else:
+                tm.h.addRow(-INF, INF, len(a), a.astype(np.int32), np.ones(len(a)))
+        tm.applied = len(self.rows)
+        self.rows_total = max(self.rows_total, tm.h.getNumRow())
+
+    def _add(self, tm: _Master, kind: str, a: np.ndarray, b: np.ndarray | None) -> int:
+        """Append a row (or a block of cuts) globally and to ``tm``; its first row index."""
+        with self.cond:
+            self._sync(tm)
+            first = tm.h.getNumRow()
+            self.rows.append((kind, a, b))
+            self._sync(tm)
+            return first
+
+    def _offer(self, sites: np.ndarray, value: float) -> None:
+        sites = np.sort(sites)
+        with self.cond:
+            if not np.all(np.isin(self.fixed, sites)):
+                return
+            # ties: the smaller site list, whichever worker finds it first
+            tie = value == self.ub and tuple(sites) < tuple(self.incumbent)
+            if value < self.ub or tie:
+                self.incumbent, self.ub = sites, value
+
+    def run(self, root: _Node) -> None:
+        """Solve from ``root``: one worker here, a second one started once the tree
+        passes `_PARALLEL_AFTER` nodes (small trees stay sequential and repeatable)."""
+        self.busy = 1
+        self._guarded(self._master(), root)
+        for t in self.threads:
+            t.join()
+        if self.errors:
+            raise self.errors[0]
+
+    def _guarded(self, tm: _Master | None, current: _Node | None) -> None:
+        try:
+            self._work(tm, current)
+        except BaseException as exc:  # stop the other worker too, re-raised by `run`
+            with self.cond:
+                self.errors.append(exc)
+                self.stopped = True
+                self.cond.notify_all()
+
+    def _spawn(self) -> None:
+        """Start the other workers (call holding the lock)."""
+        if self.workers > 1 and not self.threads and self.nodes >= _PARALLEL_AFTER:
+            for _ in range(self.workers - 1):
+                t = threading.Thread(target=self._guarded, args=(None, None), daemon=True)
+                self.threads.append(t)
+                t.start()
+
+    def _next(self, tm: _Master, current: _Node | None) -> tuple[_Node | None, list[int], float]:
+        """Under the lock: the node to solve next (None = stop), with the cover rows and
+        the cutoff to use."""
+        with self.cond:
+            while current is None:
+                if self.stopped:
+                    return None, [], 0.0
+                while self.heap and self.heap[0].bound > self.cutoff():
+                    heapq.heappop(self.heap)
+                if self.heap:
+                    current = heapq.heappop(self.heap)
+                    self.busy += 1
+                    break
+                if self.busy == 0:
+                    self.cond.notify_all()
+                    return None, [], 0.0
+                self.cond.wait(0.05)
+            limit = self.node_limit is not None and self.nodes >= self.node_limit
+            if self.stopped or self.deadline.expired() or limit:
+                heapq.heappush(self.heap, current)
+                if not self.stopped:
+                    self.stopped = True
+                    expired = self.deadline.expired()
+                    self.status = "time limit reached" if expired else "node limit reached"
+                self.busy -= 1
+                self.cond.notify_all()
+                return None, [], 0.0
+            self.nodes += 1
+            self._spawn()
+            self._sync(tm)
             if current.basis is not None:
                 col_st, row_st = current.basis
                 basis = highspy.HighsBasis()
                 basis.col_status = col_st
-                basis.row_status = row_st + [_BASIC] * (tree.h.getNumRow() - len(row_st))
-                tree.h.setBasis(basis)
-        if deadline.expired() or (node_limit is not None and nodes >= node_limit):
-            heap.append(current)
-            stopped = True
-            status = "time limit reached" if deadline.expired() else "node limit reached"
-            break
-        node, current = current, None
-        nodes += 1
-        tree.h.changeColsBounds(mc, all_y, node.lo, node.up)
-        tree.h.changeColsBounds(n, all_theta, node.theta_lo, np.full(n, INF))
-        if covers:
-            rl = np.array([1.0 if r in node.covers else -INF for r in covers])
-            # highspy has changeRowsBounds; its type stubs do not list it
-            tree.h.changeRowsBounds(  # type: ignore[attr-defined]
-                len(covers), np.array(covers, dtype=np.int32), rl, np.full(len(covers), INF)
+                basis.row_status = row_st + [_BASIC] * (tm.h.getNumRow() - len(row_st))
+                tm.h.setBasis(basis)
+            return current, list(self.covers), self.cutoff()
+
+    def _work(self, tm: _Master | None, current: _Node | None) -> None:
+        if tm is None:
+            tm = self._master()
+        n, mc = self.n, self.mc
+        all_y = np.arange(mc, dtype=np.int32)
+        all_theta = np.arange(mc, mc + n, dtype=np.int32)
+        wcost, kept, p = self.wcost, self.kept, self.p
+        while True:
+            node, covers, cut = self._next(tm, current)
+            if node is None:
+                return
+            current = None
+            tm.h.changeColsBounds(mc, all_y, node.lo, node.up)
+            tm.h.changeColsBounds(n, all_theta, node.theta_lo, np.full(n, INF))
+            if covers:
+                rl = np.array([1.0 if r in node.covers else -INF for r in covers])
+                # highspy has changeRowsBounds; its type stubs do not list it
+                tm.h.changeRowsBounds(  # type: ignore[attr-defined]
+                    len(covers), np.array(covers, dtype=np.int32), rl, np.full(len(covers), INF)
+                )
+            exact, obj, y, rc, k = _separate_loop(
+                tm, cut, self.deadline, lambda v, t, tm=tm: self._add(tm, "cut", v, t)
             )
-        exact, obj, y, rc, k = _separate_loop(tree, cutoff(), deadline)
-        lps += k
-        if node.tag is not None:
-            pseudo.record(node.tag, obj)
-        if not exact:
-            if obj <= cutoff() and deadline.expired():
-                heap.append(node)  # unfinished: its parent's bound still holds
-                stopped, status = True, "time limit reached"
-                break
-            continue  # infeasible or cut off
-        if np.all(np.minimum(y, 1.0 - y) < 1e-6):
-            open_ = kept[y > 0.5]
-            value = float(nearest_open(wcost, open_)[1].sum())
-            if value < ub:
-                incumbent, ub = np.sort(open_), value
-            continue
-        top = kept[np.argsort(-y, kind="stable")[:p]]
-        if nodes - polished >= max(_POLISH_EVERY, nodes // 4):
-            polished = nodes
-            top = greedy_interchange(
-                wcost, p, fixed=fixed, allowed=allowed, start=top, deadline=deadline
-            )
-        value = float(nearest_open(wcost, top)[1].sum())
-        if value < ub and np.all(np.isin(fixed, top)):
-            incumbent, ub = np.sort(top), value
-        if obj > cutoff():
-            continue
-        gap = cutoff() - obj
+            with self.cond:
+                self.lps += k
+                if node.tag is not None:
+                    self.pseudo.record(node.tag, obj)
+            if not exact:
+                if obj <= self.cutoff() and self.deadline.expired():
+                    with self.cond:  # unfinished: its parent's bound still holds
+                        heapq.heappush(self.heap, node)
+                        self.stopped, self.status = True, "time limit reached"
+                        self.busy -= 1
+                        self.cond.notify_all()
+                    return
+                self._idle()
+                continue  # infeasible or cut off
+            if np.all(np.minimum(y, 1.0 - y) < 1e-6):
+                open_ = kept[y > 0.5]
+                self._offer(open_, float(nearest_open(wcost, open_)[1].sum()))
+                self._idle()
+                continue
+            top = kept[np.argsort(-y, kind="stable")[:p]]
+            with self.cond:
+                polish = self.nodes - self.polished >= max(_POLISH_EVERY, self.nodes // 4)
+                if polish:
+                    self.polished = self.nodes
+            if polish:
+                top = greedy_interchange(
+                    wcost,
+                    p,
+                    fixed=self.fixed,
+                    allowed=self.allowed,
+                    start=top,
+                    deadline=self.deadline,
+                )
+            self._offer(top, float(nearest_open(wcost, top)[1].sum()))
+            if obj > self.cutoff():
+                self._idle()
+                continue
+            current = self._children(tm, node, obj, y, rc)
+            if current is None:
+                self._idle()
+
+    def _idle(self) -> None:
+        with self.cond:
+            self.busy -= 1
+            self.cond.notify_all()
+
+    def _children(self, tm: _Master, node: _Node, obj: float, y, rc) -> _Node | None:
+        """Branch: push one child, return the other to plunge into (None: no branch)."""
+        gap = self.cutoff() - obj
         lo, up = node.lo.copy(), node.up.copy()
         up[(rc > gap) & (lo == 0)] = 0.0
         lo[(rc < -gap) & (up == 1)] = 1.0
-        saved = tree.h.getBasis()
+        saved = tm.h.getBasis()
         basis_now = (list(saved.col_status), list(saved.row_status))
-        pick = _branch_level(tree, y, pseudo)
-        counter += 2
+        pick = _branch_level(tm, y, self.pseudo)
+        with self.cond:
+            self.counter += 2
+            counter = self.counter
         if pick is not None:
             i, within, nxt_cost, mass = pick
-            r = tree.h.getNumRow()
-            tree.h.addRow(-INF, INF, len(within), within.astype(np.int32), np.ones(len(within)))
-            covers.append(r)
-            far_up = up.copy()
-            far_up[within] = 0.0
-            far_theta = node.theta_lo.copy()
-            far_theta[i] = max(far_theta[i], nxt_cost)
-            if math.isfinite(nxt_cost) and np.all(lo <= far_up):
-                far = _Node(obj, counter, lo, far_up, far_theta, node.covers, basis_now)
-                far.tag = (i, 1, mass, obj)
-                heapq.heappush(heap, far)
-            current = _Node(obj, counter + 1, lo, up, node.theta_lo, node.covers | {r})
-            current.tag = (i, 0, 1.0 - mass, obj)
-        else:
-            frac = np.minimum(y, 1.0 - y)
-            free = np.flatnonzero((frac > 1e-6) & (up > lo))
-            if len(free) == 0:
-                current = _Node(obj, counter, lo, up, node.theta_lo, node.covers)
-                nodes -= 1
-                continue
-            j = free[np.argmax(y[free])]
-            first = 1.0 if y[j] >= 0.5 else 0.0
-            lo2, up2 = lo.copy(), up.copy()
-            lo2[j] = up2[j] = 1.0 - first
+            r = self._add(tm, "cover", within, None)
+            with self.cond:
+                self.covers.append(r)
+                far_up = up.copy()
+                far_up[within] = 0.0
+                far_theta = node.theta_lo.copy()
+                far_theta[i] = max(far_theta[i], nxt_cost)
+                if math.isfinite(nxt_cost) and np.all(lo <= far_up):
+                    far = _Node(obj, counter, lo, far_up, far_theta, node.covers, basis_now)
+                    far.tag = (i, 1, mass, obj)
+                    heapq.heappush(self.heap, far)
+                    self.cond.notify_all()
+            near = _Node(obj, counter + 1, lo, up, node.theta_lo, node.covers | {r})
+            near.tag = (i, 0, 1.0 - mass, obj)
+            return near
+        frac = np.minimum(y, 1.0 - y)
+        free = np.flatnonzero((frac > 1e-6) & (up > lo))
+        if len(free) == 0:
+            return None
+        j = free[np.argmax(y[free])]
+        first = 1.0 if y[j] >= 0.5 else 0.0
+        lo2, up2 = lo.copy(), up.copy()
+        lo2[j] = up2[j] = 1.0 - first
+        with self.cond:
             heapq.heappush(
-                heap, _Node(obj, counter, lo2, up2, node.theta_lo, node.covers, basis_now)
+                self.heap, _Node(obj, counter, lo2, up2, node.theta_lo, node.covers, basis_now)
             )
-            lo1, up1 = lo.copy(), up.copy()
-            lo1[j] = up1[j] = first
-            current = _Node(obj, counter + 1, lo1, up1, node.theta_lo, node.covers)
-    details["bnb_nodes"] = nodes
-    details["lp_solves"] = lps
-    details["cuts"] = int(tree.h.getNumRow())
-    if stopped:
-        open_bound = min([nd.bound for nd in heap if nd.bound <= cutoff()], default=ub)
-        lb = max(lb, min(open_bound, ub))
-        if proved(lb, ub, step):
-            return BendersOutcome(incumbent, ub, ub, True, "optimal", details)
-        return BendersOutcome(incumbent, ub, lb, False, status, details)
-    return BendersOutcome(incumbent, ub, ub, True, "optimal (no improving solution)", details)
+            self.cond.notify_all()
+        lo1, up1 = lo.copy(), up.copy()
+        lo1[j] = up1[j] = first
+        return _Node(obj, counter + 1, lo1, up1, node.theta_lo, node.covers)
