@@ -12,7 +12,12 @@ from scipy.optimize import linprog
 
 from siting import locate
 from siting.errors import InfeasibleError
-from siting.locate._capacity_heuristic import assign_capacitated
+from siting.locate._capacity_heuristic import (
+    Packing,
+    assign_capacitated,
+    assign_exact,
+    relocate,
+)
 from siting.locate._capacity_lagrange import (
     Relaxation,
     _Knapsacks,
@@ -193,6 +198,56 @@ def test_assignment_heuristic_respects_capacity() -> None:
     assert (loads <= cap + 1e-9).all()
     value = f.sum() + (d * c[np.arange(12), got.assign]).sum()
     assert value == pytest.approx(got.objective)
+
+
+def _best_assignment(a: np.ndarray, d: np.ndarray, cap: np.ndarray, sites) -> float:
+    """The generalised assignment optimum by enumeration (tiny instances)."""
+    best = math.inf
+    for pick in itertools.product(range(len(sites)), repeat=len(d)):
+        loads = np.bincount(pick, weights=d, minlength=len(sites))
+        if (loads <= cap[sites] + 1e-9).all():
+            best = min(best, float(a[np.arange(len(d)), np.asarray(sites)[list(pick)]].sum()))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_assignment_is_the_enumerated_optimum(seed: int) -> None:
+    inst = _random_instance(seed, 8, 5)
+    d = inst["d"]
+    a = d[:, None] * inst["c"]
+    sites = np.array([0, 2, 3])
+    cap = inst["cap"].copy()
+    cap[sites] = np.maximum(cap[sites], 0.4 * d.sum())  # a fit exists, capacity binds
+    f = inst["f"]
+    optimum = _best_assignment(a, d, cap, sites) + f[sites].sum()
+    got = assign_exact(a, d, cap, f, sites, below=math.inf, deadline=Deadline(None))
+    assert got is not None
+    assert got.objective == pytest.approx(optimum, rel=1e-9)
+    loads = np.bincount(got.assign, weights=d, minlength=5)
+    assert (loads <= cap + 1e-9).all()
+    assert f[sites].sum() + a[np.arange(8), got.assign].sum() == pytest.approx(got.objective)
+    # nothing below the optimum exists
+    none = assign_exact(a, d, cap, f, sites, below=optimum - 1e-6, deadline=Deadline(None))
+    assert none is None
+
+
+def test_relocate_moves_a_site_to_its_rows_and_never_worsens() -> None:
+    # rows 0-3 around x = 10, rows 4-7 around x = 0; sites at 0, 5 and 10 (columns 0-2)
+    x_rows = np.array([9.0, 10.0, 10.5, 11.0, -1.0, 0.0, 0.5, 1.0])
+    x_cols = np.array([0.0, 5.0, 10.0])
+    a = np.abs(x_rows[:, None] - x_cols[None, :])
+    d = np.ones(8)
+    cap = np.full(3, 4.0)
+    start = Packing(np.array([0, 1]), np.array([1, 1, 1, 1, 0, 0, 0, 0]), 0.0)
+    start = Packing(start.sites, start.assign, float(a[np.arange(8), start.assign].sum()))
+    got = relocate(a, d, cap, np.zeros(3), start, free=np.ones(3, dtype=bool))
+    assert got.sites.tolist() == [0, 2]
+    assert got.objective == pytest.approx(a[np.arange(8), got.assign].sum())
+    assert got.objective == pytest.approx((1.0 + 0.0 + 0.5 + 1.0) * 2)
+    # a site that may not move stays
+    kept = relocate(a, d, cap, np.zeros(3), start, free=np.array([True, False, True]))
+    assert kept.sites.tolist() == [0, 1]
+    assert kept.objective == start.objective
 
 
 @pytest.mark.shared

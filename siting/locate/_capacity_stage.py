@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from siting.locate._capacity_heuristic import Packing, assign_capacitated, improve_sites
+from siting.locate._capacity_heuristic import (
+    Packing,
+    assign_capacitated,
+    assign_exact,
+    improve_sites,
+    relocate,
+)
 from siting.locate._capacity_lagrange import Fixing, Relaxation, ascend, dp_affordable, fix
 from siting.locate._highs import Deadline, new_highs, run_mip
 from siting.locate._mip import capacitated_model
@@ -41,6 +47,17 @@ class Stage:
     proven: bool
     fixing: Fixing | None
     details: dict[str, object] = field(default_factory=dict)
+
+
+# The exact assignment of the best packing's sites gets at most this share of the
+# time left.
+_POLISH_SHARE = 0.1
+
+
+def _share(deadline: Deadline, share: float) -> Deadline:
+    """A budget of ``share`` of what is left of ``deadline`` (unlimited stays unlimited)."""
+    left = deadline.remaining()
+    return Deadline(share * left if math.isfinite(left) else None)
 
 
 def _k_min(cap: np.ndarray, free: np.ndarray, fixed: np.ndarray, total: float) -> int:
@@ -64,6 +81,7 @@ class _Incumbent:
         self.seen: set[bytes] = set()
         self.tries = 0
         self.count = np.zeros(len(rel.fcost))
+        self.exact: set[bytes] = set()  # site sets assigned exactly
 
     def value(self) -> float:
         return math.inf if self.best is None else self.best.objective
@@ -100,8 +118,35 @@ class _Incumbent:
             return
         if not self.p_fixed:
             got = self._drop_unused(got)
+        got = relocate(rel.a, rel.d, rel.cap, rel.fcost, got, free=rel.free)
         if self.best is None or got.objective < self.best.objective - _TOL:
             self.best = got
+
+    def polish(self, deadline: Deadline) -> bool:
+        """The best packing's sites assigned exactly (`assign_exact`), then moved
+        again (`relocate`), until that gains nothing; whether it gained."""
+        rel = self.rel
+        gained = False
+        while self.best is not None and not deadline.expired():
+            key = np.sort(self.best.sites).tobytes()
+            if key in self.exact:
+                break
+            self.exact.add(key)
+            got = assign_exact(
+                rel.a,
+                rel.d,
+                rel.cap,
+                rel.fcost,
+                self.best.sites,
+                below=self.value() - _TOL * max(1.0, abs(self.value())),
+                deadline=deadline,
+            )
+            if got is None:
+                break
+            got = relocate(rel.a, rel.d, rel.cap, rel.fcost, got, free=rel.free)
+            self.best = got if self.p_fixed else self._drop_unused(got)
+            gained = True
+        return gained
 
     def _drop_unused(self, got: Packing) -> Packing:
         rel = self.rel
@@ -216,16 +261,20 @@ def capacity_stage(
             )
             bound = fixing.bound
     details["lagrangian_bound"] = bound
+    # the best sites assigned exactly, then a kernel MIP; either may improve the incumbent
+    better = keeper.polish(_share(deadline, _POLISH_SHARE))
+    if better:
+        details["exact_assignment_objective"] = keeper.value()
     details["heuristic_objective"] = keeper.value()
     details["heuristic_tries"] = keeper.tries
-    if not deadline.expired():
-        better = _kernel(rel, keeper, fixing, deadline, integral)
+    if not deadline.expired() and not _met(bound, keeper.value(), integral):
+        better = _kernel(rel, keeper, fixing, deadline, integral) or better
         details["kernel_objective"] = keeper.value()
-        if better and not _met(bound, keeper.value(), integral):
-            fixing = _refix(rel, fixing, keeper.value(), integral, single)
-            bound = max(bound, fixing.bound)
-        elif better:
-            return _done(keeper, bound, details)
+    if better and _met(bound, keeper.value(), integral):
+        return _done(keeper, bound, details)
+    if better:
+        fixing = _refix(rel, fixing, keeper.value(), integral, single)
+        bound = max(bound, fixing.bound)
     details["fixed_closed"] = int(fixing.col_closed.sum())
     details["fixed_open"] = int(fixing.col_open.sum())
     details["stage_seconds"] = round(deadline.elapsed(), 3)
