@@ -386,6 +386,15 @@ def bench_resolve(with_nationwide: bool) -> None:
     base = locate.p_median(cost, w0, 15)
     j = int(np.setdiff1d(np.arange(800), base.sites)[0])
     _resolve_pair(f"gen n800 p15: site {j} forced open", cost, w0, w0, p=15, fixed=[j])
+    # a hard generated instance (a 400-node tree): what a warm start buys when the tree,
+    # not the root, is the work
+    cost = pmed_like(700, 700 * 700 // 50, 710)
+    w0 = np.ones(700)
+    w1 = w0 * rng.uniform(0.9, 1.1, 700).round(2) * 100
+    _resolve_pair("gen n700 p10: weights x U(0.9, 1.1)", cost, w0 * 100, w1, p=10, fixed=[])
+    base = locate.p_median(cost, w0, 10)
+    j = int(np.setdiff1d(np.arange(700), base.sites)[0])
+    _resolve_pair(f"gen n700 p10: site {j} forced open", cost, w0, w0, p=10, fixed=[j])
     if with_nationwide and (ISRAEL / "cbs_localities_2021.xlsx").exists():
         km, pop, _ = nationwide_matrix(2000)
         pop1 = pop * rng.uniform(0.95, 1.05, len(pop))

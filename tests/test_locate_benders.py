@@ -123,3 +123,34 @@ def test_a_failing_worker_stops_the_tree_and_raises(two_workers, monkeypatch) ->
     cost = pmed_like(300, 300 * 300 // 50, 3)  # a tree of some 50 nodes
     with pytest.raises(RuntimeError, match="worker failed"):
         locate.p_median(cost, np.ones(300), 10)
+
+
+def test_restarts_keep_fixed_and_banned_columns_and_never_worsen() -> None:
+    from siting.locate._heuristics import nearest_open
+    from siting.locate._highs import Deadline
+
+    cost = pmed_like(120, 120 * 120 // 50, 7)
+    allowed = np.ones(120, dtype=bool)
+    allowed[[3, 5, 8]] = False
+    fixed = np.array([11])
+    cols = np.flatnonzero(allowed)
+    y = np.zeros(len(cols))
+    y[:40] = 0.2  # an LP-like spread over some columns
+    start = np.sort(np.concatenate([fixed, cols[-5:]]))
+    ub = float(nearest_open(cost, start)[1].sum())
+    sites, value = _benders._restarts(
+        cost,
+        6,
+        y,
+        cols=cols,
+        fixed=fixed,
+        allowed=allowed,
+        best=(start, ub),
+        deadline=Deadline(None),
+    )
+    assert len(sites) == 6
+    assert 11 in sites
+    assert allowed[sites].all()
+    assert value <= ub
+    assert value == nearest_open(cost, sites)[1].sum()  # the value of the sites returned
+    assert value < ub  # five far columns are a poor start: the restarts improve on it

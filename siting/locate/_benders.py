@@ -77,6 +77,10 @@ _PSEUDO_MIN = 8
 _PSEUDO_CANDIDATES = 100
 # y values below this are zero for separation and branching.
 _EPS_Y = 1e-9
+# Root gaps above this share of the incumbent get `_RESTARTS` randomised vertex
+# substitutions from the LP (700/10/710: the tree's 442 nodes fall to 389 from the optimum).
+_RESTART_GAP = 0.005
+_RESTARTS = 12
 # Tree workers at most (threads, each with its own HiGHS master).
 _MAX_WORKERS = 2
 # ... the second one started once the tree has this many nodes.
@@ -366,6 +370,18 @@ def solve_benders(
     value = float(nearest_open(wcost, cand)[1].sum())
     if value < ub:
         incumbent, ub = np.sort(cand), value
+    if not proved(lb, ub, step) and ub - lb > _RESTART_GAP * max(1.0, abs(ub)):
+        incumbent, ub = _restarts(
+            wcost,
+            p,
+            y,
+            cols=cols,
+            fixed=fixed,
+            allowed=allowed,
+            best=(incumbent, ub),
+            deadline=deadline,
+        )
+        details["restart_objective"] = ub
     if proved(lb, ub, step):
         status = "optimal (LP bound meets incumbent)"
         return BendersOutcome(incumbent, ub, ub, True, status, details)
@@ -407,6 +423,37 @@ def solve_benders(
             return BendersOutcome(incumbent, ub, ub, True, "optimal", details)
         return BendersOutcome(incumbent, ub, lb, False, tree.status, details)
     return BendersOutcome(incumbent, ub, ub, True, "optimal (no improving solution)", details)
+
+
+def _restarts(
+    wcost: np.ndarray,
+    p: int,
+    y: np.ndarray,
+    *,
+    cols: np.ndarray,
+    fixed: np.ndarray,
+    allowed: np.ndarray,
+    best: tuple[np.ndarray, float],
+    deadline: Deadline,
+) -> tuple[np.ndarray, float]:
+    """Vertex substitution from `_RESTARTS` starts drawn with probability ∝ the root
+    LP's ``y`` (seeded: repeatable); the best of them and the incumbent."""
+    incumbent, ub = best
+    rng = np.random.default_rng(len(cols) * 1_000_003 + p)
+    prob = y + 1e-3
+    prob = prob / prob.sum()
+    k = min(p, len(cols))
+    for _ in range(_RESTARTS):
+        if deadline.expired():
+            break
+        start = cols[rng.choice(len(cols), k, replace=False, p=prob)]
+        cand = greedy_interchange(
+            wcost, p, fixed=fixed, allowed=allowed, start=start, deadline=deadline
+        )
+        value = float(nearest_open(wcost, cand)[1].sum())
+        if value < ub:
+            incumbent, ub = np.sort(cand), value
+    return incumbent, ub
 
 
 def _workers() -> int:

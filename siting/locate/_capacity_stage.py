@@ -4,12 +4,17 @@ and fixing before the MIP.
 1. Subgradient ascent with fractional knapsacks (cheap; about the LP bound), a
    Lagrangian heuristic turning each relaxation's sites into a capacitated
    assignment (:mod:`siting.locate._capacity_heuristic`).
+   Every packing is then improved by location-allocation moves (each site to the
+   best column for the rows it serves, `siting.locate._capacity_heuristic.relocate`).
 2. Site moves (close, swap) around the best incumbent.
 3. With single sourcing, ascent again with 0-1 knapsacks (stronger than the LP:
    the knapsack polytope is integral), from the first phase's multipliers, when the
    dynamic programmes fit the budget.
 4. Fixing (:func:`siting.locate._capacity_lagrange.fix`): sites and pairs that cannot
    be in a solution better than the incumbent are dropped from the MIP.
+5. The best packing's sites assigned exactly (a generalised-assignment MIP), then a
+   kernel MIP over the columns the relaxation opened most often; fixing again when
+   either improves the incumbent.
 """
 
 from __future__ import annotations

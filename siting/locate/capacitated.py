@@ -65,8 +65,9 @@ def fixed_charge(
     ``x_ij`` is the share of row ``i``'s demand (``weights``) served by site ``j``,
     subject to ``Σ_i weights_i x_ij <= capacity_j y_j``.  Exact: a Lagrangian stage
     (assignment rows relaxed: one knapsack per candidate, fractional then 0-1, and a
-    site selection that knows the count) gives a bound, a capacitated local-search
-    and kernel-MIP incumbent, and drops the sites and pairs that cannot be in a
+    site selection that knows the count) gives a bound, an incumbent (local search,
+    location-allocation moves, an exact assignment of the best sites, a kernel MIP),
+    and drops the sites and pairs that cannot be in a
     better solution (:mod:`siting.locate._capacity_stage`); HiGHS then proves the
     rest on the strong formulation (``x_ij <= y_j`` plus ``Σ capacity_j y_j >= Σ
     weights``) with the incumbent as cutoff.
