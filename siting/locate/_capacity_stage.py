@@ -55,14 +55,14 @@ class Stage:
 
 
 # The exact assignment of the best packing's sites gets at most this share of the
-# time left.
+# time left, and never more than this many seconds (also without a time limit).
 _POLISH_SHARE = 0.1
+_POLISH_MAX_S = 5.0
 
 
-def _share(deadline: Deadline, share: float) -> Deadline:
-    """A budget of ``share`` of what is left of ``deadline`` (unlimited stays unlimited)."""
-    left = deadline.remaining()
-    return Deadline(share * left if math.isfinite(left) else None)
+def _share(deadline: Deadline, share: float, most: float) -> Deadline:
+    """A budget of ``share`` of what is left of ``deadline``, at most ``most`` seconds."""
+    return Deadline(min(share * deadline.remaining(), most))
 
 
 def _k_min(cap: np.ndarray, free: np.ndarray, fixed: np.ndarray, total: float) -> int:
@@ -267,7 +267,7 @@ def capacity_stage(
             bound = fixing.bound
     details["lagrangian_bound"] = bound
     # the best sites assigned exactly, then a kernel MIP; either may improve the incumbent
-    better = keeper.polish(_share(deadline, _POLISH_SHARE))
+    better = keeper.polish(_share(deadline, _POLISH_SHARE, _POLISH_MAX_S))
     if better:
         details["exact_assignment_objective"] = keeper.value()
     details["heuristic_objective"] = keeper.value()
