@@ -20,6 +20,10 @@ Method
    stabilisation around the incumbent, Ben-Ameur & Neto 2007) instead of one
    LP with a row per (client, level).  Clients with ``inf`` costs also get
    the covering row ``Σ_{j: W_ij < inf} y_j ≥ 1``.
+   An LP-guided incumbent follows (vertex substitution from the ``p`` largest
+   ``y``), and, when the root gap exceeds `_RESTART_GAP`, `_RESTARTS` more from
+   starts drawn with probability ∝ ``y`` (a better incumbent fixes more columns and
+   prunes more nodes: 700/10/710 442 → 389 nodes from the optimum).
 2. **Reduced-cost fixing** at the root drops the columns that cannot be in a
    solution better than the incumbent (by 1 with integer data); the tree runs
    on a fresh master over the kept columns with the root's binding cuts.
