@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from siting.locate._highs import INF, Deadline, build_lp, new_highs, run_mip
+from siting.locate._highs import Deadline, new_highs, run_mip
+from siting.locate._mip import capacitated_model
 
 __all__ = ["Packing", "assign_capacitated", "assign_exact", "improve_sites", "relocate"]
 
@@ -134,24 +135,25 @@ def assign_exact(
     by ``deadline`` returns what it found.
     """
     sites = np.asarray(sites, dtype=np.int64)
-    n = len(d)
-    base = float(fcost[sites].sum())
-    sub = a[:, sites]
-    ii, kk = np.nonzero(np.isfinite(sub))
+    n, m = a.shape
+    allowed = np.zeros(m, dtype=bool)
+    allowed[sites] = True
+    ii, jj = np.nonzero(np.isfinite(a) & allowed[None, :])
     if n == 0 or deadline.expired() or len(np.unique(ii)) < n:
         return None
-    k = len(sites)
-    lp = build_lp(
-        cost=sub[ii, kk],
-        col_lower=np.zeros(len(ii)),
-        col_upper=np.ones(len(ii)),
-        row_lower=np.concatenate([np.ones(n), np.full(k, -INF)]),
-        row_upper=np.concatenate([np.ones(n), cap[sites].astype(float)]),
-        rows=np.concatenate([ii, n + kk]),
-        cols=np.tile(np.arange(len(ii)), 2),
-        vals=np.concatenate([np.ones(len(ii)), d[ii]]),
-        integer=np.ones(len(ii), dtype=bool),
-        offset=base,
+    # the strong model with every site fixed open is the generalised assignment
+    _, lp = capacitated_model(
+        a,
+        d,
+        np.ones(n),
+        cap,
+        fcost,
+        ii=ii,
+        jj=jj,
+        p=len(sites),
+        fixed=sites,
+        allowed=allowed,
+        single_sourcing=True,
     )
     h = new_highs(deadline)
     h.passModel(lp)
@@ -159,15 +161,15 @@ def assign_exact(
     out = run_mip(h, deadline, cutoff=cutoff)
     if out.x is None or not out.objective < below:
         return None
-    pick = out.x > 0.5
+    pick = out.x[m:] > 0.5
     assign = np.full(n, -1, dtype=np.int64)
-    assign[ii[pick]] = sites[kk[pick]]
+    assign[ii[pick]] = jj[pick]
     if (assign < 0).any():
         return None
     loads = np.bincount(assign, weights=d, minlength=len(cap))
     if (loads[sites] > cap[sites] + _TOL * np.maximum(1.0, cap[sites])).any():
         return None
-    return Packing(sites, assign, base + float(a[np.arange(n), assign].sum()))
+    return Packing(sites, assign, float(fcost[sites].sum() + a[np.arange(n), assign].sum()))
 
 
 def relocate(
