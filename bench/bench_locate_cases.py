@@ -374,27 +374,27 @@ def _resolve_pair(label: str, cost, w0, w1, *, p: int, fixed: list[int]) -> None
     )
 
 
+def _resolve_generated(n: int, p: int, seed: int, rng: np.random.Generator) -> None:
+    """A generated instance: weights x U(0.9, 1.1), then its first closed site forced open."""
+    cost = pmed_like(n, n * n // 50, seed)
+    w0 = np.ones(n)
+    w1 = w0 * rng.uniform(0.9, 1.1, n).round(2) * 100
+    label = f"gen n{n} p{p}"
+    _resolve_pair(f"{label}: weights x U(0.9, 1.1)", cost, w0 * 100, w1, p=p, fixed=[])
+    base = locate.p_median(cost, w0, p)
+    j = int(np.setdiff1d(np.arange(n), base.sites)[0])
+    _resolve_pair(f"{label}: site {j} forced open", cost, w0, w0, p=p, fixed=[j])
+
+
 def bench_resolve(with_nationwide: bool) -> None:
     head = f"{'change':42} {'cold s':>8} {'warm s':>8} {'ratio':>6} {'same':>5}"
     print(head)
     print("-" * len(head))
     rng = np.random.default_rng(17)
-    cost = pmed_like(800, 800 * 800 // 50, 815)
-    w0 = np.ones(800)
-    w1 = w0 * rng.uniform(0.9, 1.1, 800).round(2) * 100
-    _resolve_pair("gen n800 p15: weights x U(0.9, 1.1)", cost, w0 * 100, w1, p=15, fixed=[])
-    base = locate.p_median(cost, w0, 15)
-    j = int(np.setdiff1d(np.arange(800), base.sites)[0])
-    _resolve_pair(f"gen n800 p15: site {j} forced open", cost, w0, w0, p=15, fixed=[j])
+    _resolve_generated(800, 15, 815, rng)
     # a hard generated instance (a 400-node tree): what a warm start buys when the tree,
     # not the root, is the work
-    cost = pmed_like(700, 700 * 700 // 50, 710)
-    w0 = np.ones(700)
-    w1 = w0 * rng.uniform(0.9, 1.1, 700).round(2) * 100
-    _resolve_pair("gen n700 p10: weights x U(0.9, 1.1)", cost, w0 * 100, w1, p=10, fixed=[])
-    base = locate.p_median(cost, w0, 10)
-    j = int(np.setdiff1d(np.arange(700), base.sites)[0])
-    _resolve_pair(f"gen n700 p10: site {j} forced open", cost, w0, w0, p=10, fixed=[j])
+    _resolve_generated(700, 10, 710, rng)
     if with_nationwide and (ISRAEL / "cbs_localities_2021.xlsx").exists():
         km, pop, _ = nationwide_matrix(2000)
         pop1 = pop * rng.uniform(0.95, 1.05, len(pop))
