@@ -154,3 +154,19 @@ def test_restarts_keep_fixed_and_banned_columns_and_never_worsen() -> None:
     assert value <= ub
     assert value == nearest_open(cost, sites)[1].sum()  # the value of the sites returned
     assert value < ub  # five far columns are a poor start: the restarts improve on it
+
+
+@pytest.mark.parametrize(("n", "p", "seed"), [(200, 5, 10), (300, 10, 3)])
+def test_node_lps_stopped_at_the_cutoff_keep_the_optimum(monkeypatch, n: int, p: int, seed: int):
+    """Every node LP may stop once its dual objective passes the cutoff (no pseudo-cost
+    learning): the pruning it drives still leaves the radius engine's optimum."""
+    monkeypatch.setattr(_benders, "_PSEUDO_RELIABLE", 0)
+    cost = pmed_like(n, n * n // 50, seed)
+    w = np.ones(n)
+    block = _block(cost, w, p, np.zeros(0, dtype=np.int64), np.ones(n, dtype=bool))
+    radius = solve_median([block], engine="radius")
+    sol = locate.p_median(cost, w, p)
+    assert sol.proven_optimal
+    assert sol.details["lps_stopped_at_cutoff"] > 0
+    assert sol.objective == radius.objective
+    assert float(cost[:, sol.sites].min(axis=1).sum()) == sol.objective
