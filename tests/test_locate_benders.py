@@ -170,3 +170,53 @@ def test_node_lps_stopped_at_the_cutoff_keep_the_optimum(monkeypatch, n: int, p:
     assert sol.details["lps_stopped_at_cutoff"] > 0
     assert sol.objective == radius.objective
     assert float(cost[:, sol.sites].min(axis=1).sum()) == sol.objective
+
+
+def test_pseudo_costs_carry_to_a_warm_re_solve(monkeypatch) -> None:
+    """A tree's pseudo-costs come back per demand row and unit weight, reach the next
+    tree rescaled to its weights, and the warm re-solves keep the radius engine's
+    optima (weights changed; a closed site forced open)."""
+    n, p, seed = 200, 5, 10
+    cost = pmed_like(n, n * n // 50, seed)
+    w = np.ones(n)
+    w[5] = 0.0  # a row of weight 0 is not in the block: no record
+    base = locate.p_median(cost, w, p)
+    assert base.details["bnb_nodes"] >= 2
+    pc = base.pseudo_costs
+    assert pc is not None
+    assert pc.shape == (2, 2, n)
+    assert np.isnan(pc[:, :, 5]).all()
+    assert np.nansum(pc[1]) > 0
+    assert (np.nan_to_num(pc) >= 0).all()
+
+    given = []
+    real = _benders._Pseudo.__init__
+
+    def spy(self, size, start=None):
+        given.append(start)
+        real(self, size, start)
+
+    monkeypatch.setattr(_benders._Pseudo, "__init__", spy)
+    rng = np.random.default_rng(4)
+    w2 = np.round(w * rng.uniform(1.5, 2.5, n), 3)
+    warm = locate.p_median(cost, w2, p, start=base)
+    rows = np.flatnonzero(w2 > 0)
+    # the totals per unit weight, times the new weights, in the block's row order
+    expect = np.nan_to_num(pc[0][:, rows]) * w2[rows]
+    assert warm.details["bnb_nodes"] >= 1  # the tree ran, from the given pseudo-costs
+    assert len(given) == 1
+    assert given[0] is not None
+    assert np.allclose(given[0][0], expect)
+    assert np.array_equal(given[0][1], np.nan_to_num(pc[1][:, rows]))
+    closed = int(np.setdiff1d(np.arange(n), base.sites)[0])
+    forced = locate.p_median(cost, w, p, fixed=[closed], start=base)
+    for sol, weights, fixed in ((warm, w2, []), (forced, w, [closed])):
+        block = _block(cost, weights, p, np.array(fixed, dtype=np.int64), np.ones(n, dtype=bool))
+        radius = solve_median([block], engine="radius")
+        assert sol.proven_optimal
+        assert radius.proven
+        assert sol.objective == pytest.approx(radius.objective, rel=1e-12)
+        assert float(weights @ cost[:, sol.sites].min(axis=1)) == pytest.approx(sol.objective)
+    # a start from a model with other rows hands over nothing
+    other = locate.p_median(cost[:150], np.ones(150), p, start=base)
+    assert other.proven_optimal

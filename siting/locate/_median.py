@@ -298,6 +298,8 @@ class MedianResult:
     details: dict[str, object]
     # The Lagrangian phase's multipliers (single block), for a later warm start.
     multipliers: np.ndarray | None = None
+    # The Benders tree's pseudo-costs (`siting.locate._benders.BendersOutcome.pseudo`).
+    pseudo_costs: np.ndarray | None = None
 
 
 def _integral(blocks: list[Block]) -> bool:
@@ -333,6 +335,7 @@ def _solve_reduced(
     node_limit: int | None,
     details: dict[str, object],
     engine: str = "auto",
+    pseudo_costs: np.ndarray | None = None,
 ) -> MedianResult:
     """Solve the model restricted to the ``keep`` columns (which hold the incumbent and
     every improving solution, see `siting.locate._lagrange`) and map the result back."""
@@ -351,6 +354,7 @@ def _solve_reduced(
         node_limit=node_limit,
         reduce=False,
         engine=engine,
+        pseudo_costs=pseudo_costs,
     )
     merged = {**details, **{f"reduced_{k}": v for k, v in res.details.items()}}
     merged["seconds"] = deadline.elapsed()
@@ -365,6 +369,7 @@ def _solve_reduced(
         proven=res.proven,
         status=status,
         details=merged,
+        pseudo_costs=res.pseudo_costs,
     )
 
 
@@ -378,6 +383,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     reduce: bool = True,
     engine: str = "auto",
     multipliers: np.ndarray | None = None,
+    pseudo_costs: np.ndarray | None = None,
 ) -> MedianResult:
     """Solve a (joint) p-median model exactly; see the module docstring.
 
@@ -405,6 +411,9 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     multipliers : numpy.ndarray, optional
         Starting multipliers for the Lagrangian phase (one block's rows), e.g.
         `MedianResult.multipliers` of a similar earlier solve.
+    pseudo_costs : numpy.ndarray, optional
+        Starting pseudo-costs of the Benders tree (one block's rows), e.g.
+        `MedianResult.pseudo_costs` of a similar earlier solve.
     """
     deadline = Deadline(time_limit_s)
     details: dict[str, object] = {}
@@ -436,6 +445,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
     lb = trivial
 
     found_lam: list[np.ndarray] = []  # the Lagrangian phase's multipliers, if it ran
+    learnt: list[np.ndarray] = []  # the Benders tree's pseudo-costs, if it ran
 
     def finish(status: str, proven: bool) -> MedianResult:
         best_lb = ub if proven else min(lb, ub)
@@ -455,6 +465,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
             status=status,
             details=details,
             multipliers=found_lam[0] if found_lam else None,
+            pseudo_costs=learnt[0] if learnt else pseudo_costs,
         )
 
     if incumbent is not None and proved(lb, ub, step):
@@ -519,6 +530,7 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
                 node_limit=node_limit,
                 details=details,
                 engine=engine,
+                pseudo_costs=pseudo_costs,
             )
             return replace(reduced, multipliers=lag.multipliers)
 
@@ -535,8 +547,11 @@ def solve_median(  # noqa: PLR0911 (each proof or stop returns its own status)
             step=step,
             deadline=deadline,
             node_limit=node_limit,
+            pseudo=pseudo_costs,
         )
         details.update(bd.details)
+        if bd.pseudo is not None:
+            learnt.append(bd.pseudo)
         if bd.sites is not None:
             incumbent, ub = [bd.sites], bd.objective
         if bd.proven:

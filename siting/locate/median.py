@@ -71,8 +71,10 @@ def p_median(
         dropped, completed greedily or trimmed to ``p``) and improved by vertex
         substitution, then used as the incumbent instead of the cold greedy start.
         A Solution of a model large enough for the Lagrangian phase also hands
-        over its ``multipliers``, so the ascent starts where it ended.  The result
-        is the same optimum; only the time changes.
+        over its ``multipliers``, so the ascent starts where it ended, and one
+        solved by branch-and-Benders-cut its ``pseudo_costs``, so the new tree
+        branches on what the last one learnt (per unit weight: a change of weights
+        rescales them).  The result is the same optimum; only the time changes.
 
     Returns
     -------
@@ -104,7 +106,7 @@ def p_median(
     check_reachable(c, allowed, np.flatnonzero(w > 0), "p_median")
     block = _block(c, w, p, fixed_idx, allowed)
     rows = np.flatnonzero(w > 0)  # the block's rows
-    warm = lam = None
+    warm = lam = pseudo = None
     if start is not None:
         cols = check_indices(start.sites if isinstance(start, Solution) else start, m, "start")
         warm = [
@@ -121,7 +123,10 @@ def p_median(
         prev = start.multipliers if isinstance(start, Solution) else None
         if prev is not None and len(prev) == n and len(rows):
             lam = prev[rows] * w[rows]  # per unit weight → this model's weights
-    res = solve_median([block], start=warm, time_limit_s=limit, multipliers=lam)
+        pseudo = _from_unit(getattr(start, "pseudo_costs", None), rows, w)
+    res = solve_median(
+        [block], start=warm, time_limit_s=limit, multipliers=lam, pseudo_costs=pseudo
+    )
     if not res.sites:
         if res.status == "infeasible":
             msg = (
@@ -143,6 +148,7 @@ def p_median(
         status=res.status.lower(),
         details=dict(res.details),
         multipliers=_per_unit(res.multipliers, rows, w),
+        pseudo_costs=_to_unit(res.pseudo_costs, rows, w),
     )
 
 
@@ -153,6 +159,25 @@ def _per_unit(lam: np.ndarray | None, rows: np.ndarray, w: np.ndarray) -> np.nda
     out = np.full(len(w), np.nan)
     out[rows] = lam / w[rows]
     return out
+
+
+def _to_unit(pc: np.ndarray | None, rows: np.ndarray, w: np.ndarray) -> np.ndarray | None:
+    """The tree's pseudo-costs per demand row, totals per unit weight (``nan`` off
+    the block's rows)."""
+    if pc is None or pc.shape != (2, 2, len(rows)):
+        return None
+    out = np.full((2, 2, len(w)), np.nan)
+    out[0][:, rows] = pc[0] / w[rows]
+    out[1][:, rows] = pc[1]
+    return out
+
+
+def _from_unit(pc: np.ndarray | None, rows: np.ndarray, w: np.ndarray) -> np.ndarray | None:
+    """`_to_unit` undone for this model's weights (a row without a record: none)."""
+    if pc is None or pc.shape != (2, 2, len(w)) or not len(rows):
+        return None
+    out = np.stack([pc[0][:, rows] * w[rows], pc[1][:, rows]])
+    return np.where(np.isfinite(out), out, 0.0)
 
 
 # ----------------------------------------------------------------------------------------

@@ -62,6 +62,12 @@ class Solution:
         row's Lagrangian multiplier per unit of its weight (``nan`` for rows of
         weight 0).  Passing this Solution as ``start=`` of a similar model starts
         the ascent there (a warm re-solve).  ``None`` otherwise.
+    pseudo_costs : numpy.ndarray or None
+        `p_median` solved by branch-and-Benders-cut: the tree's pseudo-costs,
+        ``(2, 2, n_demand)`` (totals per unit of each row's weight, then counts, for
+        the two sides of a radius branch; ``nan`` for rows of weight 0).  Passing
+        this Solution as ``start=`` of a similar model (the same rows) starts the
+        new tree's branching there.  ``None`` otherwise.
     """
 
     model: str
@@ -76,6 +82,7 @@ class Solution:
     allocation: np.ndarray | None = None
     details: dict[str, Any] = field(default_factory=dict)
     multipliers: np.ndarray | None = field(default=None, repr=False, compare=False)
+    pseudo_costs: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class CoLocation(enum.StrEnum):
@@ -161,6 +168,7 @@ def _make(
     allocation: np.ndarray | None = None,
     details: dict[str, Any] | None = None,
     multipliers: np.ndarray | None = None,
+    pseudo_costs: np.ndarray | None = None,
 ) -> Solution:
     if proven:
         bound = objective
@@ -177,6 +185,7 @@ def _make(
         allocation=allocation,
         details=details or {},
         multipliers=multipliers,
+        pseudo_costs=pseudo_costs,
     )
 
 
