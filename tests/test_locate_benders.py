@@ -56,18 +56,25 @@ def test_inf_fixed_banned_against_brute_force(seed: int) -> None:
     assert sol.bound == pytest.approx(best, rel=1e-9)
 
 
-@pytest.mark.parametrize(("n", "p", "seed"), [(150, 5, 3), (150, 8, 11), (200, 5, 21)])
-def test_agrees_with_the_radius_engine(n: int, p: int, seed: int) -> None:
-    """Two independent exact engines, one optimum; the Benders tree really branches."""
+def _against_radius(n: int, p: int, seed: int):
+    """A generated unit-weight instance solved by `locate.p_median` and by the radius
+    engine: both proven, one optimum, recomputed from the sites; (Solution, radius)."""
     cost = pmed_like(n, n * n // 50, seed)
     w = np.ones(n)
-    sol = locate.p_median(cost, w, p)
-    assert sol.proven_optimal
     block = _block(cost, w, p, np.zeros(0, dtype=np.int64), np.ones(n, dtype=bool))
     radius = solve_median([block], engine="radius")
+    sol = locate.p_median(cost, w, p)
+    assert sol.proven_optimal
     assert radius.proven
     assert sol.objective == radius.objective
     assert float(cost[:, sol.sites].min(axis=1).sum()) == sol.objective
+    return sol, radius
+
+
+@pytest.mark.parametrize(("n", "p", "seed"), [(150, 5, 3), (150, 8, 11), (200, 5, 21)])
+def test_agrees_with_the_radius_engine(n: int, p: int, seed: int) -> None:
+    """Two independent exact engines, one optimum; the Benders tree really branches."""
+    sol, radius = _against_radius(n, p, seed)
     # the root LP bound is the radius LP's (the same relaxation, reached by cuts)
     assert sol.details["lp_bound"] == pytest.approx(radius.details["lp_bound"], rel=1e-7)
 
@@ -81,16 +88,9 @@ def two_workers(monkeypatch):
 
 @pytest.mark.parametrize(("n", "p", "seed"), [(200, 5, 10), (300, 10, 3), (150, 8, 11)])
 def test_two_workers_find_the_same_optimum(two_workers, n: int, p: int, seed: int) -> None:
-    cost = pmed_like(n, n * n // 50, seed)
-    w = np.ones(n)
-    block = _block(cost, w, p, np.zeros(0, dtype=np.int64), np.ones(n, dtype=bool))
-    radius = solve_median([block], engine="radius")
-    sol = locate.p_median(cost, w, p)
-    assert sol.proven_optimal
+    sol, _ = _against_radius(n, p, seed)
     assert sol.details["tree_workers"] == 2
     assert sol.details["bnb_nodes"] >= 2
-    assert sol.objective == radius.objective
-    assert float(cost[:, sol.sites].min(axis=1).sum()) == sol.objective
 
 
 @pytest.mark.parametrize("seed", range(0, 24, 3))
@@ -161,15 +161,8 @@ def test_node_lps_stopped_at_the_cutoff_keep_the_optimum(monkeypatch, n: int, p:
     """Every node LP may stop once its dual objective passes the cutoff (no pseudo-cost
     learning): the pruning it drives still leaves the radius engine's optimum."""
     monkeypatch.setattr(_benders, "_PSEUDO_RELIABLE", 0)
-    cost = pmed_like(n, n * n // 50, seed)
-    w = np.ones(n)
-    block = _block(cost, w, p, np.zeros(0, dtype=np.int64), np.ones(n, dtype=bool))
-    radius = solve_median([block], engine="radius")
-    sol = locate.p_median(cost, w, p)
-    assert sol.proven_optimal
+    sol, _ = _against_radius(n, p, seed)
     assert sol.details["lps_stopped_at_cutoff"] > 0
-    assert sol.objective == radius.objective
-    assert float(cost[:, sol.sites].min(axis=1).sum()) == sol.objective
 
 
 def test_pseudo_costs_carry_to_a_warm_re_solve(monkeypatch) -> None:

@@ -123,7 +123,7 @@ def p_median(
         prev = start.multipliers if isinstance(start, Solution) else None
         if prev is not None and len(prev) == n and len(rows):
             lam = prev[rows] * w[rows]  # per unit weight → this model's weights
-        pseudo = _from_unit(getattr(start, "pseudo_costs", None), rows, w)
+        pseudo = _from_unit(start.pseudo_costs if isinstance(start, Solution) else None, rows, w)
     res = solve_median(
         [block], start=warm, time_limit_s=limit, multipliers=lam, pseudo_costs=pseudo
     )
@@ -173,11 +173,11 @@ def _to_unit(pc: np.ndarray | None, rows: np.ndarray, w: np.ndarray) -> np.ndarr
 
 
 def _from_unit(pc: np.ndarray | None, rows: np.ndarray, w: np.ndarray) -> np.ndarray | None:
-    """`_to_unit` undone for this model's weights (a row without a record: none)."""
+    """`_to_unit` undone for this model's weights (a row with no record, ``nan``, starts
+    without one: `siting.locate._benders` skips non-finite entries)."""
     if pc is None or pc.shape != (2, 2, len(w)) or not len(rows):
         return None
-    out = np.stack([pc[0][:, rows] * w[rows], pc[1][:, rows]])
-    return np.where(np.isfinite(out), out, 0.0)
+    return np.stack([pc[0][:, rows] * w[rows], pc[1][:, rows]])
 
 
 # ----------------------------------------------------------------------------------------
