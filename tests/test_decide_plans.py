@@ -230,6 +230,58 @@ def test_three_site_ranking_gives_real_plans_and_exact_values_for_the_best():
     assert "swap" in ranking.method
 
 
+def test_re_solves_start_from_the_previous_plan_and_keep_the_optimum(monkeypatch):
+    """Monte Carlo draws and forced-site solves hand the last solver result on as a warm
+    start; every re-solved plan is still the brute-force optimum."""
+    from siting import locate
+    from siting.locate.results import Solution
+
+    real = locate.p_median
+    starts = []
+
+    def spy(*args, **kwargs):
+        starts.append(kwargs.get("start"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(locate, "p_median", spy)
+    rng = np.random.default_rng(5)
+    k, n, m, p = 3, 9, 10, 3
+    terms = -rng.uniform(0, 1, (k, n, m)) / n
+    draws = rng.dirichlet(np.ones(k) * 5, size=12)
+    eligible = np.ones(m, bool)
+    base = best_plan(-100 * np.tensordot(draws.mean(0), terms, axes=1), p, eligible)
+    assert isinstance(base.solution, Solution)
+    starts.clear()
+    in_plan, stays, _ = draws_in_plan(
+        terms, np.ones(k), draws, p=p, eligible=eligible, chosen=base.sites
+    )
+    assert starts[0] is None
+    assert all(isinstance(s, Solution) for s in starts[1:])
+    assert len(starts) == len(draws)
+    count = np.zeros(m)
+    same = 0
+    for w in draws:
+        _, sites = _brute(-100 * np.tensordot(w, terms, axes=1), p, eligible, Aggregate.SUM)
+        count[list(sites)] += 1
+        same += tuple(sorted(sites)) == tuple(sorted(base.sites))
+    np.testing.assert_allclose(in_plan, count / len(draws))
+    assert stays == pytest.approx(same / len(draws))
+    # forced-site solves start from the recommended plan's result
+    c = -100 * np.tensordot(draws.mean(0), terms, axes=1)
+    starts.clear()
+    ranking = rank_sites(c, p, eligible, base)
+    assert starts
+    assert all(s is base.solution for s in starts)
+    for j in range(m):
+        want, _ = _brute(c, p, eligible, Aggregate.SUM, forced=j)
+        if ranking.computed[j]:
+            assert ranking.value[j] >= want - 1e-9
+    solved = [j for j in range(m) if j not in base.sites][:10]
+    for j in solved:
+        want, _ = _brute(c, p, eligible, Aggregate.SUM, forced=j)
+        assert ranking.value[j] == pytest.approx(want)
+
+
 def _full_pairs(c, agg, *, load=None, cap=None):
     """Every pair enumerated (the reference): value matrix with capacities applied."""
     from siting.decide.optimise import _mask_pairs, _pair_values

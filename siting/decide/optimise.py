@@ -19,11 +19,15 @@ import enum
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from siting.decide.plans import allocate
 from siting.errors import InfeasibleError
+
+if TYPE_CHECKING:
+    from siting.locate.results import Solution
 
 __all__ = [
     "FORCED_TOP",
@@ -70,6 +74,9 @@ class PlanSolution:
     proven: bool
     method: str
     details: dict[str, float] = field(default_factory=dict)
+    #: the solver's own result behind the plan (a warm start for the next solve of a
+    #: nearby model: its sites, multipliers and pseudo-costs), ``None`` when enumerated
+    solution: Solution | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,7 @@ def best_plan(
     capacity: np.ndarray | None = None,
     time_limit_s: float | None = None,
     forced: Sequence[int] = (),
+    start: PlanSolution | None = None,
 ) -> PlanSolution:
     """The plan of ``p`` eligible sites minimising ``agg`` of the rows' costs.
 
@@ -139,6 +147,10 @@ def best_plan(
     within its capacity: when the uncapacitated optimum respects them it is optimal for the
     capacitated model too (a relaxation's optimum that is feasible); otherwise the
     single-sourced capacitated model is solved exactly (:func:`siting.locate.fixed_charge`).
+
+    ``start`` is the plan of a nearby model (the same rows and sites with other costs, or
+    before ``forced``): the p-median solve starts from its sites and solver state.  The
+    optimum is the same; only the time changes.
 
     Raises
     ------
@@ -226,6 +238,7 @@ def best_plan(
                 banned=banned,
                 fixed=forced,
                 time_limit_s=time_limit_s,
+                start=_warm(start),
             )
             value = float(s.objective + low.sum())
         sol = PlanSolution(
@@ -235,6 +248,7 @@ def best_plan(
             bool(s.proven_optimal),
             f"{s.model}, HiGHS",
             {"gap": float(s.gap)},
+            solution=s,
         )
         if capped and not _capacity_ok(cost, sol.sites, load, capacity):  # type: ignore[arg-type]
             sol = None
@@ -268,6 +282,14 @@ def best_plan(
             {"gap": float(s.gap)},
         )
     return sol
+
+
+def _warm(start: PlanSolution | None) -> Solution | list[int] | None:
+    """What :func:`siting.locate.p_median` takes as ``start`` from a previous plan: its
+    solver result when it has one (sites and solver state), else its sites."""
+    if start is None:
+        return None
+    return start.solution if start.solution is not None else list(start.sites)
 
 
 def _to_first(ct: np.ndarray, a: int) -> np.ndarray:
@@ -489,6 +511,7 @@ def rank_sites(
                     capacity=capacity,
                     time_limit_s=time_limit_s,
                     forced=[int(j)],
+                    start=best,
                 )
             except InfeasibleError:
                 continue
@@ -561,14 +584,16 @@ def draws_in_plan(
         )
         stays = out_stays[0]
         return count / n_draws, stays / n_draws, None
+    prev: PlanSolution | None = None  # each draw starts from the last one's plan
     for w in draws:
         with np.errstate(invalid="ignore"):
             c = -100.0 * np.tensordot(w, terms, axes=1)
         c[~np.isfinite(c)] = np.inf
         try:
-            s = best_plan(c, p, eligible, time_limit_s=time_limit_s)
+            s = best_plan(c, p, eligible, time_limit_s=time_limit_s, start=prev)
         except InfeasibleError:
             continue
+        prev = s
         count[list(s.sites)] += 1.0
         stays += int(tuple(sorted(s.sites)) == chosen_set)
     return count / n_draws, stays / n_draws, ranks
